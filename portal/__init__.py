@@ -1,0 +1,74 @@
+"""Comptoir: the support site for online shops."""
+from flask import Flask
+
+from portal import database, errors_http, i18n, mail, permissions, search
+from portal.accounts import auth
+from portal.config import load_config
+from portal.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(overrides=None):
+    """Build the app: configuration, extensions, blueprints, error handlers, CLI."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+        instance_path=_instance_path(overrides),
+    )
+    load_config(app, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    errors_http.init_app(app)
+    register_cli(app)
+    return app
+
+
+def _instance_path(overrides):
+    import os
+
+    path = (overrides or {}).get("INSTANCE_PATH") or os.environ.get("PORTAL_INSTANCE_PATH")
+    return os.path.abspath(path or "instance")
+
+
+def register_extensions(app):
+    database.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    auth.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    mail.init_app(app)
+    search.init_app(app)
+    i18n.init_app(app)
+    app.jinja_env.globals["can"] = permissions.can
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return str(Path(__file__).parent / "migrations")
+
+
+def register_blueprints(app):
+    from portal.accounts.views import bp as accounts_bp
+    from portal.kb.staff_views import bp as kb_staff_bp
+    from portal.kb.views import bp as help_bp
+    from portal.portal_home.views import bp as portal_bp
+    from portal.site.views import bp as site_bp
+    from portal.staff.views import bp as staff_bp
+    from portal.uploads.views import bp as uploads_bp
+
+    for blueprint in (site_bp, accounts_bp, help_bp, portal_bp, staff_bp, kb_staff_bp, uploads_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_cli(app):
+    from portal.accounts.cli import users_cli
+    from portal.cli import register_commands
+    from portal.kb.cli import kb_cli
+
+    register_commands(app)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(kb_cli)

@@ -1,0 +1,1 @@
+"""Accounts: users and roles, login, sign-up, email links, passwords and the staff team."""

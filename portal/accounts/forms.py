@@ -1,0 +1,85 @@
+"""Account forms. They only check presence and confirmation; the services validate the rest."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired
+
+from portal.accounts.models import ROLE_LABELS, STAFF_ROLES, Role
+
+
+def _email(label=_l("Email")):
+    return EmailField(label, validators=[DataRequired(message=_l("Enter your email address."))],
+                      render_kw={"autocomplete": "email", "spellcheck": "false"})
+
+
+def _password(label, autocomplete, message=_l("Enter a password.")):
+    return PasswordField(label, validators=[InputRequired(message=message)],
+                         render_kw={"autocomplete": autocomplete})
+
+
+def _confirm(of):
+    return PasswordField(_l("Confirm the password"), render_kw={"autocomplete": "new-password"},
+                         validators=[InputRequired(message=_l("Type the password again.")),
+                                     EqualTo(of, message=_l("The two passwords do not match."))])
+
+
+class LoginForm(FlaskForm):
+    email = _email()
+    password = _password(_l("Password"), "current-password", _l("Enter your password."))
+    remember = BooleanField(_l("Remember me on this device"))
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Your name"), render_kw={"autocomplete": "name"})
+    email = _email()
+    password = _password(_l("Password"), "new-password")
+    confirm = _confirm("password")
+    accept = BooleanField(_l("I accept the terms of use and the privacy policy"),
+                          validators=[DataRequired(message=_l("Please accept the terms to create an account."))])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email()
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _password(_l("New password"), "new-password")
+    confirm = _confirm("password")
+
+
+class AcceptInviteForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Enter your name."))],
+                       render_kw={"autocomplete": "name"})
+    password = _password(_l("Password"), "new-password")
+    confirm = _confirm("password")
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), render_kw={"autocomplete": "name"})
+    locale = SelectField(_l("Language"), choices=[SelectChoice("auto", _l("Automatic (from your browser)")),
+                                                  SelectChoice("en", "English"), SelectChoice("fr", "Français")])
+    submit = SubmitField(_l("Save"))
+
+
+class PasswordForm(FlaskForm):
+    current_password = _password(_l("Current password"), "current-password", _l("Enter your current password."))
+    new_password = _password(_l("New password"), "new-password", _l("Enter a new password."))
+    confirm = _confirm("new_password")
+    submit = SubmitField(_l("Change password"))
+
+
+class EmailForm(FlaskForm):
+    new_email = _email(_l("New email address"))
+    password = _password(_l("Current password"), "current-password", _l("Enter your current password."))
+    submit = SubmitField(_l("Send a confirmation link"))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter an email address."))],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role])

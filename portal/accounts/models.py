@@ -1,0 +1,106 @@
+"""Accounts: users with one role, login attempts for throttling, staff invitations."""
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models_base import utcnow
+
+
+class Role(str, enum.Enum):
+    CUSTOMER = "customer"
+    EDITOR = "editor"
+    AGENT = "agent"
+    MANAGER = "manager"
+
+    @property
+    def label(self) -> str:
+        """The role's name in the current language."""
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.CUSTOMER: _l("Customer"),
+    Role.EDITOR: _l("Editor"),
+    Role.AGENT: _l("Agent"),
+    Role.MANAGER: _l("Manager"),
+}
+
+STAFF_ROLES = (Role.EDITOR, Role.AGENT, Role.MANAGER)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20), default=Role.CUSTOMER)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    email_verified_at: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def password_fingerprint(self) -> str:
+        """Changes whenever the password changes; bound into sessions and reset links."""
+        from portal.accounts.tokens import fingerprint
+
+        return fingerprint(self.password_hash)
+
+    def get_id(self) -> str:
+        """Session id "<id>.<password fingerprint>": a password change signs out other sessions."""
+        return f"{self.id}.{self.password_fingerprint()}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email.split("@")[0]
+
+    @property
+    def first_name(self) -> str:
+        return self.display_name.split()[0]
+
+    def __repr__(self):
+        return f"<User {self.email} {self.role.value}>"
+
+
+class LoginAttempt(db.Model):
+    """One failed login, kept for throttling by account and by IP."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_login_attempt_email_created", "email", "created_at"),
+        Index("ix_login_attempt_ip_created", "ip", "created_at"),
+    )
+
+
+class StaffInvite(db.Model):
+    """A one-time invitation for a staff member to set a password and join."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]

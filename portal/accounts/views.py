@@ -1,0 +1,268 @@
+"""Accounts pages: login, sign-up, email links, passwords, settings and the staff team."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.accounts import queries, services
+from portal.accounts.forms import (AcceptInviteForm, EmailForm, ForgotPasswordForm, InviteForm,
+                                   LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetPasswordForm,
+                                   RoleForm)
+from portal.accounts.models import User
+from portal.errors import DomainError, RateLimited, ValidationError
+from portal.extensions import db
+from portal.permissions import can
+from portal.staff.access import permission_required
+from portal.urls import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+def _show_error(form, exc: DomainError) -> None:
+    """Put a domain error on its form field, or above the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def _attempt(form, action):
+    """Run a service call; on a domain error roll back, show it on `form` and return None."""
+    try:
+        return action()
+    except DomainError as exc:
+        db.session.rollback()
+        _show_error(form, exc)
+        return None
+
+
+def _landing(user) -> str:
+    return url_for("staff.home") if can(user, "staff.access") else url_for("portal.home")
+
+
+def _link_invalid(message: str, status: int = 400, **links):
+    return render_template("accounts/link_invalid.html", message=message, **links), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with email and password; throttled per account and per IP."""
+    target = safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or _landing(current_user))
+    form, status = LoginForm(), 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(email=form.email.data, password=form.password.data,
+                                         ip=request.remote_addr or "")
+        except RateLimited as exc:
+            form.form_errors.append(exc.message)
+            status = 429
+        except ValidationError as exc:
+            db.session.commit()  # keep the failed attempt: it counts towards the throttle
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(target or _landing(user))
+    return render_template("accounts/login.html", form=form, next_url=target), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out and go back to the help center."""
+    logout_user()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("help.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create a customer account; it stays unverified until the mailed link is opened."""
+    if current_user.is_authenticated:
+        return redirect(_landing(current_user))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        user = _attempt(form, lambda: services.register_customer(
+            email=form.email.data, password=form.password.data, name=form.name.data))
+        if user:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome! We sent a link to %(email)s: open it to confirm your email address.",
+                    email=user.email), "success")
+            return redirect(url_for("portal.home"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/verify/<token>")
+def verify(token):
+    """Confirm an email address from the mailed link."""
+    try:
+        services.verify_email(token=token)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _link_invalid(exc.message, resend=current_user.is_authenticated)
+    db.session.commit()
+    flash(_("Thank you: your email address is confirmed."), "success")
+    return redirect(url_for("portal.home") if current_user.is_authenticated else url_for(".login"))
+
+
+@bp.route("/verify/resend", methods=["POST"])
+@login_required
+def resend_verification():
+    """Mail a new confirmation link to the logged-in user."""
+    if current_user.email_verified:
+        flash(_("Your email address is already confirmed."), "success")
+    else:
+        services.send_verification(user=current_user)
+        db.session.commit()
+        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("portal.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(email=form.email.data)
+        db.session.commit()
+        flash(_("If an account exists for %(email)s, we sent it a link to choose a new password. "
+                "Check your inbox (and spam folder).", email=form.email.data.strip()), "success")
+        return redirect(url_for(".login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Choose a new password from a one-time link."""
+    try:
+        services.user_for_reset_token(token)
+    except ValidationError as exc:
+        return _link_invalid(exc.message, forgot=True)
+    form = ResetPasswordForm()
+    if form.validate_on_submit() and _attempt(
+            form, lambda: services.reset_password(token=token, password=form.password.data)):
+        db.session.commit()
+        logout_user()
+        flash(_("Your password has been changed. You can log in with it now."), "success")
+        return redirect(url_for(".login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/portal/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Name, language, password and email address of the logged-in user."""
+    user = current_user._get_current_object()
+    forms = {
+        "profile": ProfileForm(prefix="profile", data={"name": user.name, "locale": user.locale or "auto"}),
+        "password": PasswordForm(prefix="password"),
+        "email": EmailForm(prefix="email"),
+    }
+    for name, form in forms.items():
+        if form.submit.data and form.validate_on_submit() and _attempt(form, lambda: _SETTINGS[name](user, form)):
+            db.session.commit()
+            if name == "password":  # the session id carries the password fingerprint
+                remembered = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+                login_user(user, remember=bool(remembered))
+            return redirect(url_for(".settings"))
+    return render_template("accounts/settings.html", **forms)
+
+
+def _save_profile(user, form):
+    locale = None if form.locale.data == "auto" else form.locale.data
+    services.update_profile(user=user, name=form.name.data, locale=locale)
+    flash(_("Your settings are saved."), "success")
+    return True
+
+
+def _save_password(user, form):
+    services.change_password(user=user, current_password=form.current_password.data,
+                             new_password=form.new_password.data)
+    flash(_("Your password has been changed."), "success")
+    return True
+
+
+def _save_email(user, form):
+    services.request_email_change(user=user, new_email=form.new_email.data, password=form.password.data)
+    flash(_("We sent a link to %(email)s. Your address changes when you open it.",
+            email=form.new_email.data.strip()), "success")
+    return True
+
+
+_SETTINGS = {"profile": _save_profile, "password": _save_password, "email": _save_email}
+
+
+@bp.route("/email/confirm/<token>")
+def confirm_email(token):
+    """Switch to a new email address from the link mailed to it."""
+    try:
+        user = services.confirm_email_change(token=token)
+    except DomainError as exc:
+        db.session.rollback()
+        return _link_invalid(exc.message)
+    db.session.commit()
+    flash(_("Your email address is now %(email)s.", email=user.email), "success")
+    return redirect(url_for(".settings") if current_user.is_authenticated else url_for(".login"))
+
+
+@bp.route("/staff/team", methods=["GET", "POST"])
+@permission_required("staff.manage")
+def team():
+    """Managers: the staff with their roles, role changes and invitations."""
+    form = InviteForm()
+    if form.validate_on_submit() and _attempt(form, lambda: services.invite_staff(
+            actor=current_user, email=form.email.data, role=form.role.data)):
+        db.session.commit()
+        flash(_("Invitation sent to %(email)s.", email=form.email.data.strip()), "success")
+        return redirect(url_for(".team"))
+    members = queries.staff_members()
+    role_forms = {m.id: _role_form(m) for m in members}
+    return render_template("accounts/team.html", form=form, members=members, role_forms=role_forms,
+                           invites=queries.pending_invites())
+
+
+def _role_form(member):
+    form = RoleForm(prefix=f"user-{member.id}", formdata=None, data={"role": member.role.value})
+    form.role.label.text = _("Role of %(name)s", name=member.display_name)
+    return form
+
+
+@bp.route("/staff/team/<int:user_id>/role", methods=["POST"])
+@permission_required("staff.manage")
+def change_role(user_id):
+    """Managers: give a team member another role."""
+    member = db.get_or_404(User, user_id)
+    form = RoleForm(prefix=f"user-{member.id}")
+    if form.validate_on_submit():
+        try:
+            services.change_role(actor=current_user, user=member, role=form.role.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s is now: %(role)s.", name=member.display_name,
+                    role=member.role.label), "success")
+    return redirect(url_for(".team") if can(current_user, "staff.manage") else _landing(current_user))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token):
+    """Join the staff from an invitation: choose a name and a password."""
+    try:
+        invite = services.invite_for_token(token)
+    except ValidationError as exc:
+        return _link_invalid(exc.message, status=410)
+    form = AcceptInviteForm()
+    if form.validate_on_submit():
+        user = _attempt(form, lambda: services.accept_invite(
+            token=token, name=form.name.data, password=form.password.data))
+        if user:
+            db.session.commit()
+            logout_user()
+            login_user(user)
+            flash(_("Welcome to the team, %(name)s!", name=user.first_name), "success")
+            return redirect(url_for("staff.home"))
+    return render_template("accounts/accept_invite.html", form=form, invite=invite)

@@ -1,0 +1,77 @@
+"""The `portal` command: Flask's commands plus init, demo and the feature groups."""
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import select
+
+from portal.extensions import db
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+
+def main():
+    from portal import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app(), help="Comptoir, the support site for online shops.")
+    cli.main(prog_name="portal")
+
+
+def upgrade_database():
+    """Create or upgrade the database schema with the migrations."""
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+def ensure_manager(email: str | None, password: str | None) -> str:
+    """Create the first manager unless one exists; returns what happened."""
+    from portal.accounts.models import Role, User
+    from portal.accounts.services import create_user
+
+    if db.session.scalar(select(User.id).where(User.role == Role.MANAGER)):
+        return "A manager account already exists."
+    if not email or not password:
+        return "No manager created (set PORTAL_ADMIN_EMAIL and PORTAL_ADMIN_PASSWORD, or use 'portal users create')."
+    create_user(email=email, password=password, role=Role.MANAGER, name="Manager")
+    db.session.commit()
+    return f"Manager account created: {email}"
+
+
+def register_commands(app):
+    @app.cli.command("init")
+    @click.option("--no-content", is_flag=True, help="Do not import the starter help center.")
+    def init_command(no_content):
+        """Create/upgrade the database, import content/, build the search index, create a manager."""
+        from portal.kb.cli import rebuild_index
+        from portal.kb.content_io import import_directory
+
+        upgrade_database()
+        click.echo(f"Database ready: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+        if not no_content:
+            report = import_directory(CONTENT_DIR)
+            db.session.commit()
+            click.echo(f"Help center: {report.created} articles created, {report.updated} updated, "
+                       f"{report.unchanged} unchanged.")
+            for error in report.errors:
+                click.echo(f"Error: {error}", err=True)
+        rebuild_index()
+        click.echo("Search index built.")
+        email = os.environ.get("PORTAL_ADMIN_EMAIL")
+        password = os.environ.get("PORTAL_ADMIN_PASSWORD")
+        if not email and sys.stdin.isatty():
+            email = click.prompt("Manager email (leave empty to skip)", default="", show_default=False) or None
+            if email:
+                password = click.prompt("Manager password", hide_input=True, confirmation_prompt=True)
+        click.echo(ensure_manager(email, password))
+
+    @app.cli.command("demo")
+    def demo_command():
+        """Load demo data (idempotent) and print the demo logins."""
+        from portal.demo import load_demo
+
+        for line in load_demo(CONTENT_DIR):
+            click.echo(line)

@@ -1,0 +1,69 @@
+"""Configuration: defaults, then instance/portal.cfg, then PORTAL_* environment, then overrides."""
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    SITE_NAME = "Comptoir"
+    SQLALCHEMY_DATABASE_URI = None  # filled from the instance path unless set
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SEARCH_INDEX_PATH = None  # instance/search
+    UPLOAD_PATH = None  # instance/uploads
+    OUTBOX_PATH = None  # instance/outbox
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    UPLOAD_IMAGE_TYPES = ("png", "jpeg", "gif", "webp")
+    MAX_CONTENT_LENGTH = 26 * 1024 * 1024
+    LANGUAGES = ("en", "fr")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAIL_SERVER = None  # no SMTP: mail goes to instance/outbox as .eml
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "Comptoir <support@localhost>"
+    LOGIN_MAX_ATTEMPTS = 5
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    TOKEN_MAX_AGE_SECONDS = 24 * 3600
+    PREFERRED_URL_SCHEME = "http"
+    KB_PER_PAGE = 10
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Read instance/secret_key, creating it with a random value on first use."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_config(app, overrides=None):
+    """Fill app.config in the documented order and derive instance paths."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("portal.cfg", silent=True)
+    app.config.from_prefixed_env("PORTAL")
+    if "DATABASE_URL" in app.config:
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config.update(overrides or {})
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = (
+        app.config["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{instance / 'portal.db'}"
+    )
+    app.config["SEARCH_INDEX_PATH"] = app.config["SEARCH_INDEX_PATH"] or str(instance / "search")
+    app.config["UPLOAD_PATH"] = app.config["UPLOAD_PATH"] or str(instance / "uploads")
+    app.config["OUTBOX_PATH"] = app.config["OUTBOX_PATH"] or str(instance / "outbox")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)

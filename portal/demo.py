@@ -1,0 +1,35 @@
+"""Demo data: the starter help center, customers and one user per staff role."""
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.accounts.services import create_user
+from portal.extensions import db
+
+DEMO_USERS = [
+    ("manager@demo.comptoir.test", "Maya Manager", Role.MANAGER),
+    ("agent@demo.comptoir.test", "Adam Agent", Role.AGENT),
+    ("editor@demo.comptoir.test", "Eva Editor", Role.EDITOR),
+    ("claire@demo.comptoir.test", "Claire Dubois", Role.CUSTOMER),
+    ("sam@demo.comptoir.test", "Sam Carter", Role.CUSTOMER),
+]
+DEMO_PASSWORD = "demo-password-1"
+
+
+def load_demo(content_dir) -> list[str]:
+    """Create what is missing and return lines describing the logins."""
+    from portal.cli import upgrade_database
+    from portal.kb.cli import rebuild_index
+    from portal.kb.content_io import import_directory
+
+    upgrade_database()
+    report = import_directory(content_dir)
+    lines = [f"Help center: {report.created} articles created, {report.updated} updated, "
+             f"{report.unchanged} unchanged."]
+    for email, name, role in DEMO_USERS:
+        if not db.session.scalar(select(User.id).where(User.email == email)):
+            create_user(email=email, name=name, role=role, password=DEMO_PASSWORD)
+    db.session.commit()
+    rebuild_index()
+    lines.append("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    lines += [f"  {role.value:<9} {email}" for email, _name, role in DEMO_USERS]
+    return lines

@@ -1,0 +1,107 @@
+"""Read side of the knowledge base: help-center lists, related articles, the editor's list."""
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from portal.errors import NotFound
+from portal.extensions import db
+from portal.kb.models import Article, ArticleRevision, ArticleStatus, Category
+
+PUBLISHED = ArticleStatus.PUBLISHED
+
+
+def categories_with_counts(lang: str) -> list[tuple[Category, int]]:
+    """Categories that have published articles in `lang`, with their counts, in order."""
+    counts = (select(Article.category_id, func.count(Article.id).label("n"))
+              .where(Article.status == PUBLISHED, Article.lang == lang)
+              .group_by(Article.category_id).subquery())
+    rows = db.session.execute(select(Category, counts.c.n).join(counts, counts.c.category_id == Category.id)
+                              .order_by(Category.position, Category.slug))
+    return [(category, n) for category, n in rows]
+
+
+def popular_articles(lang: str, limit: int = 6) -> list[Article]:
+    """Most viewed published articles in `lang`."""
+    return list(db.session.scalars(select(Article).where(Article.status == PUBLISHED, Article.lang == lang)
+                                   .order_by(Article.view_count.desc(), Article.position, Article.id).limit(limit)))
+
+
+def category_articles(category: Category, lang: str) -> list[Article]:
+    """Published articles of a category in `lang`, ordered by section then position."""
+    return list(db.session.scalars(
+        select(Article).options(joinedload(Article.section))
+        .where(Article.status == PUBLISHED, Article.lang == lang, Article.category_id == category.id)
+        .order_by(Article.position, Article.title)))
+
+
+def published_article(lang: str, slug: str) -> Article:
+    """The published article at /help/<lang>/articles/<slug>, or NotFound."""
+    article = db.session.scalar(select(Article).options(joinedload(Article.category), joinedload(Article.section))
+                                .where(Article.lang == lang, Article.slug == slug, Article.status == PUBLISHED))
+    if article is None:
+        raise NotFound("We could not find that article.")
+    return article
+
+
+def translation_of(article: Article, lang: str, published_only: bool = True) -> Article | None:
+    """The same article in another language, if linked."""
+    if not article.translation_key or lang == article.lang:
+        return None
+    query = select(Article).where(Article.translation_key == article.translation_key, Article.lang == lang)
+    if published_only:
+        query = query.where(Article.status == PUBLISHED)
+    return db.session.scalar(query)
+
+
+def related_articles(article: Article, limit: int = 5) -> list[Article]:
+    """Published articles sharing tags with `article` first, then others of its category."""
+    candidates = list(db.session.scalars(
+        select(Article).where(Article.status == PUBLISHED, Article.lang == article.lang, Article.id != article.id,
+                              Article.category_id == article.category_id).limit(50)))
+    tags = set(article.tags or [])
+    if tags:
+        candidates += list(db.session.scalars(
+            select(Article).where(Article.status == PUBLISHED, Article.lang == article.lang,
+                                  Article.id != article.id, Article.category_id != article.category_id)
+            .order_by(Article.view_count.desc()).limit(200)))
+    scored = sorted(candidates, key=lambda a: (-len(tags & set(a.tags or [])) * 2
+                                               - (a.category_id == article.category_id), a.position, a.id))
+    return [a for a in scored if tags & set(a.tags or []) or a.category_id == article.category_id][:limit]
+
+
+def articles_by_ids(ids) -> dict[int, Article]:
+    return {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(list(ids))))}
+
+
+def staff_articles(*, status=None, lang=None, category_id=None, text=None, page=1, per_page=25):
+    """The editor's article list with filters; returns (articles, total)."""
+    query = select(Article).options(joinedload(Article.category), joinedload(Article.author))
+    count = select(func.count(Article.id))
+    conditions = []
+    if status:
+        conditions.append(Article.status == ArticleStatus(status))
+    if lang:
+        conditions.append(Article.lang == lang)
+    if category_id:
+        conditions.append(Article.category_id == category_id)
+    if text:
+        like = f"%{text.strip()}%"
+        conditions.append(or_(Article.title.ilike(like), Article.slug.ilike(like), Article.body.ilike(like)))
+    for condition in conditions:
+        query, count = query.where(condition), count.where(condition)
+    total = db.session.scalar(count)
+    rows = db.session.scalars(query.order_by(Article.updated_at.desc(), Article.id.desc())
+                              .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    return list(rows), total
+
+
+def get_article(article_id: int) -> Article:
+    article = db.session.get(Article, article_id)
+    if article is None:
+        raise NotFound("No such article.")
+    return article
+
+
+def revisions(article: Article) -> list[ArticleRevision]:
+    return list(db.session.scalars(select(ArticleRevision).options(joinedload(ArticleRevision.author))
+                                   .where(ArticleRevision.article_id == article.id)
+                                   .order_by(ArticleRevision.number.desc())))

@@ -1,0 +1,109 @@
+"""Public help center: home, categories, articles, votes, search and suggestions."""
+import secrets
+
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.kb import categories as category_services
+from portal.kb import queries, services
+from portal.kb.search import search_help, suggest_help
+from portal.markup import render_markdown_toc
+
+bp = Blueprint("help", __name__, url_prefix="/help")
+
+
+@bp.url_value_preprocessor
+def pick_language(endpoint, values):
+    lang = (values or {}).get("lang")
+    if lang is not None:
+        if lang not in current_app.config["LANGUAGES"]:
+            abort(404)
+        g.help_lang = lang
+        session["lang"] = lang
+
+
+def visitor_key() -> str:
+    """Who is voting: the account, or a random id kept in the session cookie."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    if "visitor" not in session:
+        session["visitor"] = secrets.token_hex(12)
+    return f"anon:{session['visitor']}"
+
+
+@bp.route("/")
+def index():
+    """Send visitors to the help center in their language."""
+    return redirect(url_for("help.home", lang=str(get_locale())))
+
+
+@bp.route("/<lang>/")
+def home(lang):
+    """Help-center home: search, categories and popular articles."""
+    return render_template("help/home.html", lang=lang, categories=queries.categories_with_counts(lang),
+                           popular=queries.popular_articles(lang))
+
+
+@bp.route("/<lang>/categories/<slug>")
+def category(lang, slug):
+    """One category with its articles grouped by section."""
+    found = category_services.get_category(slug)
+    articles = queries.category_articles(found, lang)
+    if not articles:
+        abort(404)
+    groups = {}
+    for article in articles:
+        groups.setdefault(article.section, []).append(article)
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0].position if kv[0] else 0))
+    return render_template("help/category.html", lang=lang, category=found, groups=ordered)
+
+
+@bp.route("/<lang>/articles/<slug>")
+def article(lang, slug):
+    """An article with table of contents, related articles and the helpful vote."""
+    found = queries.published_article(lang, slug)
+    if request.args.get("s", type=int):
+        services.log_click(log_id=request.args.get("s", type=int), article=found)
+    services.record_view(found)
+    db.session.commit()
+    html, toc = render_markdown_toc(found.body, base_host=request.host)
+    other_lang = next((code for code in current_app.config["LANGUAGES"] if code != lang), None)
+    return render_template("help/article.html", lang=lang, article=found, html=html, toc=toc,
+                           related=queries.related_articles(found),
+                           translation=queries.translation_of(found, other_lang) if other_lang else None,
+                           voted=session.get("voted", {}).get(str(found.id)))
+
+
+@bp.route("/<lang>/articles/<slug>/vote", methods=["POST"])
+def vote(lang, slug):
+    """Record "Was this helpful?" once per visitor."""
+    found = queries.published_article(lang, slug)
+    helpful = request.form.get("helpful") == "yes"
+    counted = services.vote(found, visitor=visitor_key(), helpful=helpful)
+    db.session.commit()
+    session.setdefault("voted", {})[str(found.id)] = "yes" if helpful else "no"
+    session.modified = True
+    if request.headers.get("HX-Request") or request.accept_mimetypes.best == "application/json":
+        return jsonify({"counted": counted, "yes": found.helpful_yes, "no": found.helpful_no})
+    return redirect(url_for("help.article", lang=lang, slug=slug, _anchor="vote"))
+
+
+@bp.route("/<lang>/search")
+def search(lang):
+    """Search results with highlighted snippets, filters and "Did you mean"."""
+    q = request.args.get("q", "")
+    category = request.args.get("category") or None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    found = search_help(q, lang=lang, category=category, page=page)
+    db.session.commit()
+    return render_template("help/search.html", lang=lang, q=q, category=category, search=found.results,
+                           log_id=found.log_id, categories=queries.categories_with_counts(lang))
+
+
+@bp.route("/<lang>/suggest")
+def suggest(lang):
+    """JSON suggestions while typing in the search box."""
+    return jsonify(suggest_help(request.args.get("q", ""), lang=lang))

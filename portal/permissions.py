@@ -1,0 +1,27 @@
+"""Who may do what: the one place views, CLI and API ask."""
+from portal.accounts.models import Role
+
+# permission -> roles that hold it
+PERMISSIONS = {
+    "staff.access": {Role.EDITOR, Role.AGENT, Role.MANAGER},
+    "kb.edit": {Role.EDITOR, Role.MANAGER},
+    "kb.manage_categories": {Role.EDITOR, Role.MANAGER},
+    "staff.manage": {Role.MANAGER},
+    "outbox.view": {Role.EDITOR, Role.AGENT, Role.MANAGER},
+    "tickets.work": {Role.AGENT, Role.MANAGER},
+}
+
+
+def can(user, permission: str) -> bool:
+    """True when `user` (None or anonymous allowed) holds `permission`."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role in PERMISSIONS.get(permission, set())
+
+
+def require(user, permission: str) -> None:
+    """Raise PermissionDenied unless `user` holds `permission`."""
+    from portal.errors import PermissionDenied
+
+    if not can(user, permission):
+        raise PermissionDenied("You do not have permission to do that.")

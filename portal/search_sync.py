@@ -1,0 +1,56 @@
+"""Keep the search index in step with the database: schedule in the transaction, apply after commit."""
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+
+# kind -> function(session, ids) returning {id: document dict or None (= remove from index)}
+_LOADERS = {}
+
+
+def register_loader(kind: str, loader) -> None:
+    """Declare how to turn rows of `kind` into search documents."""
+    _LOADERS[kind] = loader
+
+
+def schedule(kind: str, row_id: int) -> None:
+    """Mark a row to be (re)indexed or removed once the current transaction commits."""
+    db.session.info.setdefault("search_pending", set()).add((kind, row_id))
+
+
+def apply(pending) -> None:
+    """Load the rows in a fresh session and upsert or delete their documents."""
+    from portal.search import get_index
+
+    by_kind = {}
+    for kind, row_id in pending:
+        by_kind.setdefault(kind, []).append(row_id)
+    upserts, deletes = [], []
+    with Session(db.engine) as session:
+        for kind, ids in by_kind.items():
+            for row_id, doc in _LOADERS[kind](session, ids).items():
+                if doc is None:
+                    deletes.append(f"{kind}:{row_id}")
+                else:
+                    upserts.append(doc)
+    index = get_index()
+    if deletes:
+        index.delete(deletes)
+    if upserts:
+        index.upsert(upserts)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session):
+    pending = session.info.pop("search_pending", None)
+    if pending:
+        try:
+            apply(pending)
+        except Exception:  # the data is committed; `portal kb reindex` repairs the index
+            current_app.logger.exception("search index update failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session):
+    session.info.pop("search_pending", None)

@@ -1,0 +1,54 @@
+"""Staff area: dashboard and the outbox of mail written to disk."""
+import os
+
+from flask import Blueprint, abort, current_app, render_template, send_file
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.kb.models import Article, ArticleStatus, SearchLog
+from portal.mail import OutgoingMail
+from portal.staff.access import permission_required, staff_required
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.route("/")
+@staff_required
+def home():
+    """Staff dashboard with knowledge-base figures."""
+    counts = dict(db.session.execute(select(Article.status, func.count(Article.id)).group_by(Article.status)).all())
+    no_result = db.session.execute(
+        select(SearchLog.query, SearchLog.lang, func.count(SearchLog.id).label("n"))
+        .where(SearchLog.result_count == 0).group_by(SearchLog.query, SearchLog.lang)
+        .order_by(func.count(SearchLog.id).desc()).limit(10)).all()
+    return render_template("staff/home.html", counts={s: counts.get(s, 0) for s in ArticleStatus},
+                           no_result=no_result)
+
+
+@bp.route("/outbox")
+@permission_required("outbox.view")
+def outbox():
+    """Mail the site sent (or wrote to instance/outbox when no SMTP server is set)."""
+    mails = db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id.desc()).limit(200)).all()
+    return render_template("staff/outbox.html", mails=mails)
+
+
+@bp.route("/outbox/<int:mail_id>")
+@permission_required("outbox.view")
+def outbox_mail(mail_id):
+    """One outgoing mail, as text."""
+    item = db.get_or_404(OutgoingMail, mail_id)
+    return render_template("staff/outbox_mail.html", mail=item)
+
+
+@bp.route("/outbox/<int:mail_id>.eml")
+@permission_required("outbox.view")
+def outbox_eml(mail_id):
+    """Download the .eml file written for a mail."""
+    item = db.get_or_404(OutgoingMail, mail_id)
+    if not item.eml_name:
+        abort(404)
+    path = os.path.join(current_app.config["OUTBOX_PATH"], os.path.basename(item.eml_name))
+    if not os.path.exists(path):
+        abort(404)
+    return send_file(path, mimetype="message/rfc822", as_attachment=True, download_name=item.eml_name)

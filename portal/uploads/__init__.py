@@ -1,0 +1,1 @@
+"""Uploaded files: editor images stored under instance/uploads and served with safe headers."""

@@ -1,0 +1,104 @@
+"""Fixtures that read as the spec: an app on a real SQLite file and a real Whoosh index in a temp dir."""
+import shutil
+
+import pytest
+from sqlalchemy import event
+
+from portal import create_app
+from portal.extensions import db
+
+PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """A database file upgraded through the real migrations once; each test gets a copy."""
+    instance = tmp_path_factory.mktemp("template-instance")
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return instance / "portal.db"
+
+
+@pytest.fixture
+def make_app(tmp_path, template_db):
+    """Build an app on a fresh copy of the template database; overrides go to create_app."""
+    def build(**overrides):
+        instance = tmp_path / "instance"
+        instance.mkdir(exist_ok=True)
+        if not (instance / "portal.db").exists():
+            shutil.copy(template_db, instance / "portal.db")
+        config = {"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret",
+                  "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost", "MAIL_SERVER": None}
+        config.update(overrides)
+        return create_app(config)
+    return build
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login(client):
+    """Log `client` in through the real login form."""
+    def do_login(email, password=PASSWORD):
+        response = client.post("/login", data={"email": email, "password": password}, follow_redirects=False)
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        return response
+    return do_login
+
+
+@pytest.fixture
+def count_queries(app):
+    """Context manager counting SQL statements, to catch N+1 queries on list pages."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def counter():
+        statements = []
+
+        def listener(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    return counter
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_smtp(monkeypatch, request):
+    """Fail a test that opens an SMTP connection to a server it did not start."""
+    import smtplib
+
+    if "smtpd" in request.fixturenames:
+        return
+    real_init = smtplib.SMTP.__init__
+
+    def guarded(self, host="", port=0, *args, **kwargs):
+        if host:
+            raise AssertionError(f"test tried to open SMTP to {host}:{port}")
+        real_init(self, host, port, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "__init__", guarded)
