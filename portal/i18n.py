@@ -1,21 +1,40 @@
 """Locale choice: the user's setting, then the help-center language switch, then Accept-Language."""
-from flask import current_app, request, session
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 
 
 def select_locale():
-    """Return the locale for this request."""
+    """Return the locale for this request (the default locale outside a request)."""
     languages = current_app.config["LANGUAGES"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():
+        return default
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
         return user_locale
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(languages) or default
+
+
+def current_language() -> str:
+    """The help-center language of this request: the one in the URL, else the UI locale."""
+    lang = g.get("help_lang") if has_request_context() else None
+    return lang or str(get_locale())
+
+
+def fill_language(endpoint, values):
+    """Let templates write url_for('help.home') and get the visitor's language."""
+    if "lang" in values or not endpoint:
+        return
+    if current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+        values["lang"] = current_language()
 
 
 def init_app(app):
-    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
-    app.jinja_env.add_extension("jinja2.ext.i18n") if "jinja2.ext.i18n" not in app.jinja_env.extensions else None
+    app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale,
+                                 format_date=format_date, format_datetime=format_datetime)
+    app.url_defaults(fill_language)

@@ -43,6 +43,8 @@ def apply(pending) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
+    if session.in_nested_transaction():  # a savepoint: wait for the real commit
+        return
     pending = session.info.pop("search_pending", None)
     if pending:
         try:
@@ -53,4 +55,7 @@ def _after_commit(session):
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
+    # A rolled-back savepoint keeps the list: re-indexing a row that did not change is harmless.
+    if session.in_nested_transaction():
+        return
     session.info.pop("search_pending", None)

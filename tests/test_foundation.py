@@ -43,7 +43,7 @@ def test_every_post_route_requires_a_csrf_token(make_app):
     post_rules = [r for r in app.url_map.iter_rules() if "POST" in r.methods and r.endpoint != "static"]
     assert len(post_rules) >= 5
     for rule in post_rules:
-        url = rule.rule
+        url = rule.rule.replace("<lang>", "en")
         for arg in rule.arguments:
             url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "x")
         response = client.post(url, data={"a": "b"})
