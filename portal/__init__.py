@@ -4,6 +4,8 @@ from flask import Flask
 from portal import database, errors_http, i18n, mail, permissions, search
 from portal.accounts import auth
 from portal.config import load_config
+from portal.markup import render_markdown
+from portal.tickets import services as ticket_services
 from portal.extensions import babel, csrf, db, login_manager, migrate
 
 
@@ -43,6 +45,8 @@ def register_extensions(app):
     search.init_app(app)
     i18n.init_app(app)
     app.jinja_env.globals["can"] = permissions.can
+    app.jinja_env.globals["render_markdown"] = render_markdown
+    ticket_services.init_app(app)
 
 
 def _migrations_dir():
@@ -58,9 +62,14 @@ def register_blueprints(app):
     from portal.portal_home.views import bp as portal_bp
     from portal.site.views import bp as site_bp
     from portal.staff.views import bp as staff_bp
+    from portal.tickets.admin_views import bp as desk_admin_bp
+    from portal.tickets.contact_views import bp as contact_bp
+    from portal.tickets.portal_views import bp as portal_tickets_bp
+    from portal.tickets.staff_views import bp as staff_tickets_bp
     from portal.uploads.views import bp as uploads_bp
 
-    for blueprint in (site_bp, accounts_bp, help_bp, portal_bp, staff_bp, kb_staff_bp, uploads_bp):
+    for blueprint in (site_bp, accounts_bp, help_bp, portal_bp, staff_bp, kb_staff_bp, uploads_bp, contact_bp,
+                      portal_tickets_bp, staff_tickets_bp, desk_admin_bp):
         app.register_blueprint(blueprint)
 
 
@@ -68,7 +77,9 @@ def register_cli(app):
     from portal.accounts.cli import users_cli
     from portal.cli import register_commands
     from portal.kb.cli import kb_cli
+    from portal.tickets.cli import tickets_cli
 
     register_commands(app)
     app.cli.add_command(users_cli)
     app.cli.add_command(kb_cli)
+    app.cli.add_command(tickets_cli)

@@ -36,7 +36,14 @@ def ensure_manager(email: str | None, password: str | None) -> str:
         return "A manager account already exists."
     if not email or not password:
         return "No manager created (set PORTAL_ADMIN_EMAIL and PORTAL_ADMIN_PASSWORD, or use 'portal users create')."
-    create_user(email=email, password=password, role=Role.MANAGER, name="Manager")
+    from portal.errors import DomainError
+
+    try:
+        create_user(email=email, password=password, role=Role.MANAGER, name="Manager")
+    except DomainError as exc:
+        db.session.rollback()
+        click.echo(f"Error: manager {email}: {exc.message}", err=True)
+        sys.exit(1)
     db.session.commit()
     return f"Manager account created: {email}"
 

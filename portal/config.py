@@ -34,6 +34,15 @@ class Defaults:
     TOKEN_MAX_AGE_SECONDS = 24 * 3600
     PREFERRED_URL_SCHEME = "http"
     KB_PER_PAGE = 10
+    SEARCH_WRITER_TIMEOUT = 10.0
+    INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600
+    MAIL_DOMAIN = None  # right-hand side of Message-IDs; defaults to the site's host
+    TICKET_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    TICKET_ATTACHMENT_MAX_FILES = 5
+    TICKETS_PER_PAGE = 50
+    CONTACT_MAX_PER_HOUR_IP = 5
+    CONTACT_MAX_PER_HOUR_EMAIL = 3
+    PRESENCE_SECONDS = 45
 
 
 def _secret_key(instance_path: Path) -> str:

@@ -1,19 +1,32 @@
 """HTTP error pages and JSON errors; never a bare 500 trace for users."""
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.errors import DomainError
 
 _TITLES = {
-    400: "Bad request",
-    403: "Access denied",
-    404: "Page not found",
-    405: "Method not allowed",
-    413: "File too large",
-    429: "Too many requests",
-    500: "Something went wrong",
+    400: _l("Bad request"),
+    401: _l("Please log in"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("File too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+# Shown instead of Werkzeug's English descriptions when a view aborts without a message of its own.
+_MESSAGES = {
+    400: _l("Your browser sent a request we could not understand. Please try again."),
+    401: _l("Please log in to see this page."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("We could not find that page."),
+    405: _l("This page cannot be used that way."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests. Please wait a moment and try again."),
+    500: _l("An unexpected error happened. It has been logged; please try again."),
 }
 
 
@@ -25,8 +38,15 @@ def wants_json():
 def _render(status, message):
     if wants_json():
         return jsonify({"error": message, "status": status}), status
-    return render_template("errors/error.html", status=status, title=_(_TITLES.get(status, "Error")),
+    return render_template("errors/error.html", status=status, title=str(_TITLES.get(status) or _("Error")),
                            message=message), status
+
+
+def _http_message(exc: HTTPException) -> str:
+    """The description a view gave, else our translated text for the status."""
+    if exc.code == 404 or exc.description == type(exc).description:
+        return str(_MESSAGES.get(exc.code) or exc.description)
+    return exc.description
 
 
 def init_app(app):
@@ -34,7 +54,7 @@ def init_app(app):
     def http_error(exc):
         if exc.code and exc.code < 400:
             return exc
-        return _render(exc.code or 500, exc.description if exc.code != 404 else _("We could not find that page."))
+        return _render(exc.code or 500, _http_message(exc))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
@@ -47,4 +67,4 @@ def init_app(app):
     @app.errorhandler(Exception)
     def unexpected(exc):
         app.logger.exception("Unhandled error")
-        return _render(500, _("An unexpected error happened. It has been logged; please try again."))
+        return _render(500, str(_MESSAGES[500]))

@@ -1,6 +1,7 @@
 """Locale choice: the user's setting, then the help-center language switch, then Accept-Language."""
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
@@ -34,7 +35,17 @@ def fill_language(endpoint, values):
         values["lang"] = current_language()
 
 
+def format_file_size(size: int) -> str:
+    """A byte count for people, in the current language: "5 MB", "1.5 KB" ("5 Mo", "1,5 ko")."""
+    if size >= 1024 * 1024:
+        return _("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 2)))
+    if size >= 1024:
+        return _("%(size)s KB", size=format_decimal(round(size / 1024, 2)))
+    return ngettext("%(num)d byte", "%(num)d bytes", size)
+
+
 def init_app(app):
     app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale,
-                                 format_date=format_date, format_datetime=format_datetime)
+                                 format_date=format_date, format_datetime=format_datetime,
+                                 format_file_size=format_file_size)
     app.url_defaults(fill_language)

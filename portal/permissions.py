@@ -21,7 +21,9 @@ def can(user, permission: str) -> bool:
 
 def require(user, permission: str) -> None:
     """Raise PermissionDenied unless `user` holds `permission`."""
+    from flask_babel import gettext as _
+
     from portal.errors import PermissionDenied
 
     if not can(user, permission):
-        raise PermissionDenied("You do not have permission to do that.")
+        raise PermissionDenied(_("You do not have permission to do that."))

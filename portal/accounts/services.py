@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.mail import queue_email
 from portal.models_base import utcnow
 from portal.permissions import require
+from portal.signals import email_verified
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 200
@@ -46,6 +47,9 @@ def _valid_email(email: str | None, field: str = "email") -> str:
     except EmailNotValidError:
         raise ValidationError(_("Enter a valid email address."), field=field) from None
     return normalise_email(result.normalized)
+
+
+valid_email = _valid_email
 
 
 def _check_password(password: str | None, field: str = "password") -> str:
@@ -126,6 +130,8 @@ def create_user(*, email: str, role: Role = Role.CUSTOMER, password: str | None 
                 email_verified_at=utcnow() if verified else None)
     db.session.add(user)
     db.session.flush()
+    if verified:
+        email_verified.send(user)
     return user
 
 
@@ -145,6 +151,7 @@ def verify_email(*, token: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         db.session.flush()
+        email_verified.send(user)
     return user
 
 
@@ -221,10 +228,13 @@ def reset_password(*, token: str, password: str) -> User:
     """Set a new password from a reset link; the link (and other sessions) stop working."""
     user = user_for_reset_token(token)
     user.password_hash = generate_password_hash(_check_password(password))
-    if user.email_verified_at is None:  # the link reached the mailbox: the address is confirmed
+    newly_verified = user.email_verified_at is None
+    if newly_verified:  # the link reached the mailbox: the address is confirmed
         user.email_verified_at = utcnow()
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
     db.session.flush()
+    if newly_verified:
+        email_verified.send(user)
     return user
 
 
@@ -265,6 +275,7 @@ def confirm_email_change(*, token: str) -> User:
     _ensure_email_free(data["new"], field=None)
     user.email, user.email_verified_at = data["new"], utcnow()
     db.session.flush()
+    email_verified.send(user)
     return user
 
 

@@ -1,4 +1,6 @@
 """Knowledge-base categories and sections: create, edit, reorder, delete when empty."""
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -14,7 +16,7 @@ def _names(names: dict, field: str = "name") -> dict:
     cleaned = {lang: " ".join((names or {}).get(lang, "").split())[:120] for lang in LANGUAGES}
     cleaned = {k: v for k, v in cleaned.items() if v}
     if "en" not in cleaned and field == "name":
-        raise ValidationError("An English name is required.", field="name_en")
+        raise ValidationError(_("An English name is required."), field="name_en")
     return cleaned
 
 
@@ -24,10 +26,10 @@ def save_category(*, slug: str | None, names: dict, descriptions: dict | None = 
     names = _names(names)
     slug = slugify(slug or "") or (category.slug if category else slugify(names["en"]))
     if not slug:
-        raise ValidationError("The slug must contain letters or digits.", field="slug")
+        raise ValidationError(_("The slug must contain letters or digits."), field="slug")
     clash = db.session.scalar(select(Category.id).where(Category.slug == slug))
     if clash and (category is None or clash != category.id):
-        raise Conflict(f"A category already uses the slug '{slug}'.", field="slug")
+        raise Conflict(_("A category already uses the slug '%(slug)s'.", slug=slug), field="slug")
     if category is None:
         category = Category()
         db.session.add(category)
@@ -41,7 +43,8 @@ def delete_category(category: Category) -> None:
     """Delete a category that has no articles left."""
     count = db.session.scalar(select(func.count(Article.id)).where(Article.category_id == category.id))
     if count:
-        raise Conflict(f"This category still has {count} article(s). Move or delete them first.")
+        raise Conflict(ngettext("This category still has %(num)d article(s). Move or delete them first.",
+                                "This category still has %(num)d article(s). Move or delete them first.", count))
     db.session.delete(category)
     db.session.flush()
 
@@ -52,10 +55,10 @@ def save_section(*, category: Category, slug: str | None, names: dict, position:
     names = _names(names)
     slug = slugify(slug or "") or (section.slug if section else slugify(names["en"]))
     if not slug:
-        raise ValidationError("The slug must contain letters or digits.", field="slug")
+        raise ValidationError(_("The slug must contain letters or digits."), field="slug")
     clash = db.session.scalar(select(Section.id).where(Section.category_id == category.id, Section.slug == slug))
     if clash and (section is None or clash != section.id):
-        raise Conflict(f"This category already has a section '{slug}'.", field="slug")
+        raise Conflict(_("This category already has a section '%(slug)s'.", slug=slug), field="slug")
     if section is None:
         section = Section(category_id=category.id)
         db.session.add(section)
@@ -73,7 +76,7 @@ def delete_section(section: Section) -> None:
 def get_category(slug: str) -> Category:
     category = db.session.scalar(select(Category).where(Category.slug == slug))
     if category is None:
-        raise NotFound("No such category.")
+        raise NotFound(_("No such category."))
     return category
 
 

@@ -1,4 +1,5 @@
 """Read side of the knowledge base: help-center lists, related articles, the editor's list."""
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -38,7 +39,7 @@ def published_article(lang: str, slug: str) -> Article:
     article = db.session.scalar(select(Article).options(joinedload(Article.category), joinedload(Article.section))
                                 .where(Article.lang == lang, Article.slug == slug, Article.status == PUBLISHED))
     if article is None:
-        raise NotFound("We could not find that article.")
+        raise NotFound(_("We could not find that article."))
     return article
 
 
@@ -97,7 +98,7 @@ def staff_articles(*, status=None, lang=None, category_id=None, text=None, page=
 def get_article(article_id: int) -> Article:
     article = db.session.get(Article, article_id)
     if article is None:
-        raise NotFound("No such article.")
+        raise NotFound(_("No such article."))
     return article
 
 

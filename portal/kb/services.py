@@ -6,6 +6,7 @@ Each change to an article schedules its search document, applied after commit.
 import difflib
 import uuid
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
@@ -25,39 +26,41 @@ def _check_article_fields(values: dict, article: Article | None = None) -> dict:
     """Validate and normalise article fields; raise ValidationError naming the field."""
     title = " ".join((values.get("title") or "").split())
     if not title:
-        raise ValidationError("A title is required.", field="title")
+        raise ValidationError(_("A title is required."), field="title")
     if len(title) > 200:
-        raise ValidationError("The title is longer than 200 characters.", field="title")
+        raise ValidationError(_("The title is longer than %(num)d characters.", num=200), field="title")
     lang = values.get("lang") or (article.lang if article else "en")
     if lang not in LANGUAGES:
-        raise ValidationError(f"Language must be one of: {', '.join(LANGUAGES)}.", field="lang")
+        raise ValidationError(_("Language must be one of: %(languages)s.", languages=", ".join(LANGUAGES)),
+                              field="lang")
     slug = slugify(values.get("slug") or "") or (article.slug if article else slugify(title))
     if not slug:
-        raise ValidationError("The slug must contain letters or digits.", field="slug")
+        raise ValidationError(_("The slug must contain letters or digits."), field="slug")
     category = values.get("category") or (article.category if article else None)
     if isinstance(category, str):
         category = db.session.scalar(select(Category).where(Category.slug == category))
     if category is None:
-        raise ValidationError("Choose a category.", field="category")
+        raise ValidationError(_("Choose a category."), field="category")
     section = values.get("section")
     if isinstance(section, str):
         section = db.session.scalar(select(Section).where(
             Section.category_id == category.id, Section.slug == section)) if section else None
         if values.get("section") and section is None:
-            raise ValidationError(f"Unknown section '{values['section']}' in category '{category.slug}'.",
-                                  field="section")
+            raise ValidationError(_("Unknown section '%(section)s' in category '%(category)s'.",
+                                    section=values["section"], category=category.slug), field="section")
     if section is not None and section.category_id != category.id:
-        raise ValidationError("That section belongs to another category.", field="section")
+        raise ValidationError(_("That section belongs to another category."), field="section")
     summary = " ".join((values.get("summary") or "").split())
     if len(summary) > 300:
-        raise ValidationError("The summary is longer than 300 characters.", field="summary")
+        raise ValidationError(_("The summary is longer than %(num)d characters.", num=300), field="summary")
     clash = db.session.scalar(select(Article.id).where(Article.slug == slug, Article.lang == lang))
     if clash and (article is None or clash != article.id):
-        raise Conflict(f"Another {lang} article already uses the slug '{slug}'.", field="slug")
+        raise Conflict(_("Another %(lang)s article already uses the slug '%(slug)s'.", lang=lang, slug=slug),
+                       field="slug")
     try:
         position = int(values.get("position") or 0)
     except (TypeError, ValueError):
-        raise ValidationError("Position must be a whole number.", field="position") from None
+        raise ValidationError(_("Position must be a whole number."), field="position") from None
     return {"title": title, "lang": lang, "slug": slug, "category": category, "section": section,
             "summary": summary, "body": values.get("body") or "", "tags": clean_tags(values.get("tags")),
             "position": position}
@@ -87,8 +90,8 @@ def update_article(article: Article, *, actor=None, note: str = "", base_revisio
     """
     latest = latest_revision_number(article)
     if base_revision is not None and base_revision != latest:
-        raise Conflict("Someone saved this article while you were editing. Review the latest revision "
-                       "and apply your changes again.")
+        raise Conflict(_("Someone saved this article while you were editing. Review the latest revision "
+                         "and apply your changes again."))
     merged = {name: getattr(article, name) for name in EDITABLE_FIELDS}
     merged.update({k: v for k, v in values.items() if k in EDITABLE_FIELDS and v is not None})
     if "section" in values:
@@ -126,7 +129,7 @@ def delete_article(article: Article) -> None:
     Raises Conflict for a published article: unpublish or archive it first.
     """
     if article.is_published:
-        raise Conflict("Published articles cannot be deleted. Unpublish or archive it first.")
+        raise Conflict(_("Published articles cannot be deleted. Unpublish or archive it first."))
     search_sync.schedule("article", article.id)
     db.session.delete(article)
     db.session.flush()
@@ -138,7 +141,7 @@ def link_translation(article: Article, other: Article | None) -> None:
         article.translation_key = None
         return
     if other.lang == article.lang:
-        raise ValidationError("A translation must be in another language.", field="translation")
+        raise ValidationError(_("A translation must be in another language."), field="translation")
     key = other.translation_key or article.translation_key or uuid.uuid4().hex
     for sibling in db.session.scalars(select(Article).where(
             Article.translation_key == key, Article.lang == article.lang, Article.id != article.id)):
@@ -168,7 +171,7 @@ def get_revision(article: Article, number: int) -> ArticleRevision:
     revision = db.session.scalar(select(ArticleRevision).where(
         ArticleRevision.article_id == article.id, ArticleRevision.number == number))
     if revision is None:
-        raise NotFound("No such revision.")
+        raise NotFound(_("No such revision."))
     return revision
 
 
@@ -206,7 +209,7 @@ def record_view(article: Article) -> None:
 def vote(article: Article, *, visitor: str, helpful: bool) -> bool:
     """Record one helpful/not-helpful answer per visitor; returns False if they had voted already."""
     if not article.is_published:
-        raise NotFound("This article is not published.")
+        raise NotFound(_("This article is not published."))
     if db.session.scalar(select(ArticleVote.id).where(ArticleVote.article_id == article.id,
                                                        ArticleVote.visitor == visitor)):
         return False

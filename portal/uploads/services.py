@@ -4,10 +4,12 @@ import re
 import secrets
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
+from portal.i18n import format_file_size
 from portal.kb.models import Upload
 
 # kind -> (extension, content type, test on the first bytes)
@@ -19,13 +21,6 @@ IMAGE_TYPES = {
 }
 STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:png|jpg|gif|webp)")
 _ALT_NOISE = re.compile(r"[\[\]\\()<>`*_#!\s]+")
-
-
-def _human_size(size: int) -> str:
-    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
-        if size >= factor:
-            return f"{size / factor:.3g} {unit}"
-    return f"{size} bytes"
 
 
 def detect_image(head: bytes) -> tuple[str, str] | None:
@@ -45,12 +40,12 @@ def store_image(*, stream, filename: str, actor=None) -> Upload:
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     data = stream.read(limit + 1)
     if not data:
-        raise ValidationError("Choose an image file to upload.", field="file")
+        raise ValidationError(_("Choose an image file to upload."), field="file")
     if len(data) > limit:
-        raise ValidationError(f"The image is larger than the {_human_size(limit)} limit.", field="file")
+        raise ValidationError(_("The image is larger than the %(size)s limit.", size=format_file_size(limit)), field="file")
     detected = detect_image(data[:16])
     if detected is None:
-        raise ValidationError("Only PNG, JPEG, GIF and WebP images can be uploaded.", field="file")
+        raise ValidationError(_("Only PNG, JPEG, GIF and WebP images can be uploaded."), field="file")
     extension, content_type = detected
     folder = current_app.config["UPLOAD_PATH"]
     os.makedirs(folder, exist_ok=True)
@@ -67,11 +62,11 @@ def store_image(*, stream, filename: str, actor=None) -> Upload:
 def find_upload(stored_name: str) -> tuple[Upload, str]:
     """The upload record and its file path for a public name; NotFound for anything else."""
     if not STORED_NAME.fullmatch(stored_name or ""):
-        raise NotFound("No such file.")
+        raise NotFound(_("No such file."))
     upload = db.session.scalar(select(Upload).where(Upload.stored_name == stored_name))
     path = os.path.join(current_app.config["UPLOAD_PATH"], stored_name)
     if upload is None or not os.path.isfile(path):
-        raise NotFound("No such file.")
+        raise NotFound(_("No such file."))
     return upload, path
 
 

@@ -1,0 +1,1 @@
+"""The ticket queue: every channel lands here; customers follow, agents work it."""

@@ -1,0 +1,51 @@
+"""Who may see and work which ticket: the one place views, CLI, API and search ask."""
+from sqlalchemy import false, or_, select, true
+
+from portal.accounts.models import Role, User
+from portal.extensions import db
+from portal.permissions import can
+from portal.tickets.models import AgentSetting, Scope, Ticket, group_members
+
+
+def agent_scope(user: User) -> Scope | None:
+    """The agent's scope; managers see all; None for anyone without ticket work."""
+    if not can(user, "tickets.work"):
+        return None
+    if user.role == Role.MANAGER:
+        return Scope.ALL
+    setting = db.session.get(AgentSetting, user.id)
+    return setting.scope if setting else Scope.ASSIGNED
+
+
+def group_ids(user: User) -> list[int]:
+    """The groups an agent belongs to."""
+    return list(db.session.scalars(select(group_members.c.group_id).where(group_members.c.user_id == user.id)))
+
+
+def staff_filter(user: User):
+    """A WHERE clause limiting tickets to those `user` may work on (false() for non-agents)."""
+    scope = agent_scope(user)
+    if scope is None:
+        return false()
+    if scope == Scope.ALL:
+        return true()
+    mine = Ticket.assignee_id == user.id
+    if scope == Scope.GROUPS:
+        groups = group_ids(user)
+        return or_(mine, Ticket.group_id.in_(groups)) if groups else mine
+    return mine
+
+
+def staff_can_see(user: User, ticket: Ticket) -> bool:
+    """True when `user` works tickets and `ticket` is in their scope."""
+    scope = agent_scope(user)
+    if scope is None:
+        return False
+    if scope == Scope.ALL or ticket.assignee_id == user.id:
+        return True
+    return scope == Scope.GROUPS and ticket.group_id is not None and ticket.group_id in group_ids(user)
+
+
+def customer_can_see(user: User, ticket: Ticket) -> bool:
+    """Customers see only the tickets they requested."""
+    return bool(user and getattr(user, "is_authenticated", False) and ticket.requester_id == user.id)

@@ -1,0 +1,92 @@
+"""`portal tickets …`: open, show and list tickets through the same services as the web."""
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.tickets import queries, services
+from portal.tickets.models import Channel, Status, Ticket
+
+tickets_cli = AppGroup("tickets", help="The ticket queue: open, show, list.")
+
+
+def fail(message: str):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@tickets_cli.command("open")
+@click.option("--email", required=True, help="Requester's address.")
+@click.option("--subject", required=True)
+@click.option("--body", required=True)
+@click.option("--name", default="")
+@click.option("--json", "as_json", is_flag=True)
+def open_command(email, subject, body, name, as_json):
+    """Open a ticket for EMAIL; prints its number."""
+    try:
+        ticket = services.open_ticket(subject=subject, body=body, channel=Channel.CLI, email=email, name=name)
+    except DomainError as exc:
+        db.session.rollback()
+        fail(f"{exc.field or 'ticket'}: {exc.message}")
+    db.session.commit()
+    click.echo(json.dumps({"number": ticket.number}) if as_json else f"Opened ticket #{ticket.number}.")
+
+
+def _ticket_data(ticket: Ticket) -> dict:
+    return {
+        "number": ticket.number, "subject": ticket.subject, "status": ticket.status.value,
+        "priority": ticket.priority.value, "channel": ticket.channel.value,
+        "requester": {"email": ticket.requester_email, "name": ticket.requester_name,
+                      "account": ticket.requester_id is not None},
+        "assignee": ticket.assignee.email if ticket.assignee else None,
+        "group": ticket.group.name if ticket.group else None, "tags": ticket.tags,
+        "merged_into": ticket.merged_into_id + 1000 if ticket.merged_into_id else None,
+        "created_at": ticket.created_at.isoformat(), "updated_at": ticket.updated_at.isoformat(),
+        "messages": [{"kind": m.kind.value, "author": m.author.email if m.author else m.author_kind.value,
+                      "created_at": m.created_at.isoformat(), "body": m.body,
+                      "attachments": [a.original_name for a in m.attachments]}
+                     for m in queries.thread(ticket, include_notes=True)],
+    }
+
+
+@tickets_cli.command("show")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True)
+def show_command(number, as_json):
+    """Show ticket NUMBER with its messages (kind public or note)."""
+    try:
+        ticket = services.get_ticket(number)
+    except DomainError:
+        fail(f"ticket {number}: not found")
+    data = _ticket_data(ticket)
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"#{data['number']} {data['subject']} [{data['status']}, {data['priority']}] "
+               f"from {data['requester']['email']}")
+    for message in data["messages"]:
+        click.echo(f"--- {message['kind']} by {message['author']} at {message['created_at']}")
+        click.echo(message["body"])
+
+
+@tickets_cli.command("list")
+@click.option("--status", type=click.Choice([s.value for s in Status]), default=None)
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def list_command(status, limit, as_json):
+    """List tickets, most recently updated first."""
+    query = select(Ticket).order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)
+    if status:
+        query = query.where(Ticket.status == Status(status))
+    rows = [{"number": t.number, "subject": t.subject, "status": t.status.value, "priority": t.priority.value,
+             "requester": t.requester_email, "updated_at": t.updated_at.isoformat()}
+            for t in db.session.scalars(query)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"#{row['number']}  {row['status']:<8} {row['priority']:<7} {row['requester']:<30} {row['subject']}")

@@ -1,0 +1,95 @@
+"""Macros: canned replies with {{ variables }} that can also set status, priority, group and tags."""
+import re
+
+from sqlalchemy import or_, select
+
+from portal.errors import NotFound, ValidationError
+from portal.extensions import db
+from portal.text import clean_tags
+from portal.tickets.models import Macro, Priority, Status, TicketGroup
+
+VARIABLE = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)*)\s*\}\}")
+VARIABLES = ("customer.name", "customer.first_name", "customer.email", "ticket.number", "ticket.subject",
+             "ticket.status", "agent.name", "agent.first_name", "site.name")
+
+
+def macro_context(ticket, agent, site_name: str) -> dict:
+    """The values a macro may use."""
+    name = ticket.requester.name if ticket.requester and ticket.requester.name else ticket.requester_name
+    return {
+        "customer.name": name or "", "customer.first_name": (name or "").split()[0] if name else "",
+        "customer.email": ticket.requester_email, "ticket.number": f"#{ticket.number}",
+        "ticket.subject": ticket.subject, "ticket.status": ticket.status.label,
+        "agent.name": agent.display_name if agent else "", "agent.first_name": agent.first_name if agent else "",
+        "site.name": site_name,
+    }
+
+
+def render(body: str, context: dict) -> str:
+    """Fill {{ variables }}; an unknown or empty one stays visible as [variable] for the agent to fix."""
+    def fill(match):
+        value = context.get(match.group(1))
+        return str(value) if value else f"[{match.group(1)}]"
+    return VARIABLE.sub(fill, body or "")
+
+
+def visible_macros(user) -> list[Macro]:
+    """Shared macros and the user's own, by title."""
+    return list(db.session.scalars(select(Macro).where(or_(Macro.owner_id.is_(None), Macro.owner_id == user.id))
+                                    .order_by(Macro.title)))
+
+
+def get_macro(macro_id, user) -> Macro:
+    macro = db.session.get(Macro, macro_id) if str(macro_id).isdigit() else None
+    if macro is None or (macro.owner_id is not None and macro.owner_id != user.id):
+        raise NotFound("No such macro.")
+    return macro
+
+
+def save_macro(*, actor, macro: Macro | None = None, title: str, body: str, shared: bool,
+               set_status=None, set_priority=None, set_group_id=None, add_tags=()) -> Macro:
+    """Create or edit a macro; only managers create or edit shared ones."""
+    from portal.permissions import can
+
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError("Give the macro a title.", field="title")
+    if len(title) > 120:
+        raise ValidationError("The title is too long (at most 120 characters).", field="title")
+    if shared and not can(actor, "staff.manage"):
+        raise ValidationError("Only managers can share macros with the team.", field="shared")
+    if macro is not None and macro.owner_id is None and not can(actor, "staff.manage"):
+        raise NotFound("No such macro.")
+    if set_group_id and db.session.get(TicketGroup, int(set_group_id)) is None:
+        raise ValidationError("Choose an existing group.", field="set_group_id")
+    macro = macro or Macro()
+    macro.title, macro.body = title, body or ""
+    macro.owner_id = None if shared else actor.id
+    macro.set_status = Status(set_status) if set_status else None
+    macro.set_priority = Priority(set_priority) if set_priority else None
+    macro.set_group_id = int(set_group_id) if set_group_id else None
+    macro.add_tags = clean_tags(add_tags)
+    db.session.add(macro)
+    db.session.flush()
+    return macro
+
+
+def delete_macro(macro: Macro, *, actor) -> None:
+    from portal.permissions import can
+
+    if macro.owner_id is None and not can(actor, "staff.manage"):
+        raise NotFound("No such macro.")
+    db.session.delete(macro)
+    db.session.flush()
+
+
+def apply_fields(ticket, macro: Macro, *, actor) -> None:
+    """Apply the macro's field changes (the reply itself is sent by the composer)."""
+    from portal.tickets import services
+
+    if macro.set_priority:
+        services.set_priority(ticket, macro.set_priority, actor=actor)
+    if macro.set_group_id:
+        services.set_group(ticket, db.session.get(TicketGroup, macro.set_group_id), actor=actor)
+    if macro.add_tags:
+        services.set_tags(ticket, ticket.tags + list(macro.add_tags), actor=actor)

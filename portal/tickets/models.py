@@ -1,0 +1,303 @@
+"""Tickets, their messages, attachments and event log; groups, agent scopes, macros, presence."""
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.models_base import utcnow
+
+NUMBER_OFFSET = 1000  # ticket #1001 is the first one
+
+
+def _enum(kind, length=12):
+    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class Status(str, enum.Enum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    ON_HOLD = "on_hold"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+
+STATUS_LABELS = {Status.NEW: _l("New"), Status.OPEN: _l("Open"), Status.PENDING: _l("Pending"),
+                 Status.ON_HOLD: _l("On hold"), Status.SOLVED: _l("Solved"), Status.CLOSED: _l("Closed")}
+UNSOLVED = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+
+
+class Priority(str, enum.Enum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def label(self) -> str:
+        return str(PRIORITY_LABELS[self])
+
+    @property
+    def rank(self) -> int:
+        """Sort key: urgent first."""
+        return PRIORITY_RANK[self]
+
+
+PRIORITY_LABELS = {Priority.LOW: _l("Low"), Priority.NORMAL: _l("Normal"), Priority.HIGH: _l("High"),
+                   Priority.URGENT: _l("Urgent")}
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+class Channel(str, enum.Enum):
+    WEB = "web"
+    PORTAL = "portal"
+    EMAIL = "email"
+    SMS = "sms"
+    SOCIAL = "social"
+    CHAT = "chat"
+    STAFF = "staff"
+    CLI = "cli"
+
+    @property
+    def label(self) -> str:
+        return str(CHANNEL_LABELS[self])
+
+
+CHANNEL_LABELS = {Channel.WEB: _l("Contact form"), Channel.PORTAL: _l("Portal"), Channel.EMAIL: _l("Email"),
+                  Channel.SMS: _l("SMS"), Channel.SOCIAL: _l("Social"), Channel.CHAT: _l("Chat"),
+                  Channel.STAFF: _l("Staff"), Channel.CLI: _l("Command line")}
+
+
+class MessageKind(str, enum.Enum):
+    PUBLIC = "public"
+    NOTE = "note"
+
+
+class AuthorKind(str, enum.Enum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class Scope(str, enum.Enum):
+    """Which tickets an agent may see."""
+    ASSIGNED = "assigned"
+    GROUPS = "groups"
+    ALL = "all"
+
+    @property
+    def label(self) -> str:
+        return str(SCOPE_LABELS[self])
+
+
+SCOPE_LABELS = {Scope.ASSIGNED: _l("Tickets assigned to them"), Scope.GROUPS: _l("Tickets of their groups"),
+                Scope.ALL: _l("All tickets")}
+
+group_members = Table(
+    "group_member", db.metadata,
+    Column("group_id", ForeignKey("ticket_group.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class TicketGroup(db.Model):
+    """A team such as Shipping, Returns or Billing."""
+    __tablename__ = "ticket_group"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    members: Mapped[list[User]] = relationship(secondary=group_members, order_by=User.name)
+
+
+class AgentSetting(db.Model):
+    """Per-agent desk settings: the visibility scope (new agents see only tickets assigned to them)."""
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[Scope] = mapped_column(_enum(Scope), default=Scope.ASSIGNED)
+
+
+class Ticket(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    requester_email: Mapped[str] = mapped_column(String(254), index=True)
+    requester_name: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW)
+    priority: Mapped[Priority] = mapped_column(_enum(Priority), default=Priority.NORMAL)
+    priority_rank: Mapped[int] = mapped_column(Integer, default=2)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.WEB)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_group.id"))
+    topic: Mapped[str | None] = mapped_column(String(40))
+    locale: Mapped[str | None] = mapped_column(String(8))  # the requester's language when they wrote
+    order_id: Mapped[int | None] = mapped_column(Integer)
+    store_id: Mapped[int | None] = mapped_column(Integer)
+    first_reply_due_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]
+    first_replied_at: Mapped[datetime | None]
+    solved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    waiting_since: Mapped[datetime] = mapped_column(default=utcnow)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    group: Mapped[TicketGroup | None] = relationship()
+    tag_rows: Mapped[list["TicketTag"]] = relationship(cascade="all, delete-orphan", order_by="TicketTag.tag")
+
+    __table_args__ = (
+        Index("ix_ticket_queue", "status", "priority_rank", "waiting_since", "id"),
+        Index("ix_ticket_assignee_queue", "assignee_id", "status", "priority_rank", "waiting_since", "id"),
+        Index("ix_ticket_group_queue", "group_id", "status", "priority_rank", "waiting_since", "id"),
+        Index("ix_ticket_requester_updated", "requester_id", "updated_at"),
+        Index("ix_ticket_status_updated", "status", "updated_at"),
+    )
+
+    @property
+    def number(self) -> int:
+        return self.id + NUMBER_OFFSET
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
+
+    @property
+    def is_unsolved(self) -> bool:
+        return self.status in UNSOLVED
+
+    @property
+    def requester_label(self) -> str:
+        return self.requester_name or self.requester_email
+
+    def __repr__(self):
+        return f"<Ticket #{self.number} {self.status.value}>"
+
+
+class TicketTag(db.Model):
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+    __table_args__ = (Index("ix_ticket_tag_tag", "tag", "ticket_id"),)
+
+
+class TicketMessage(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind), default=MessageKind.PUBLIC)
+    author_kind: Mapped[AuthorKind] = mapped_column(_enum(AuthorKind), default=AuthorKind.CUSTOMER)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.WEB)
+    body: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    moved_from_id: Mapped[int | None] = mapped_column(Integer)  # ticket id before a merge
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+    attachments: Mapped[list["TicketAttachment"]] = relationship(back_populates="message",
+                                                                 order_by="TicketAttachment.id")
+    __table_args__ = (Index("ix_ticket_message_thread", "ticket_id", "created_at", "id"),)
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind == MessageKind.NOTE
+
+
+class TicketAttachment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_message.id", ondelete="CASCADE"),
+                                                   index=True)
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    message: Mapped[TicketMessage | None] = relationship(back_populates="attachments")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class TicketEvent(db.Model):
+    """One change: who changed what, when; the staff timeline and later reports read these."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    old: Mapped[str | None] = mapped_column(String(200))
+    new: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+    __table_args__ = (Index("ix_ticket_event_ticket", "ticket_id", "id"),)
+
+
+class Macro(db.Model):
+    """A canned reply with variables that may also set status, priority, group and tags."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    set_status: Mapped[Status | None] = mapped_column(_enum(Status))
+    set_priority: Mapped[Priority | None] = mapped_column(_enum(Priority))
+    set_group_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_group.id", ondelete="SET NULL"))
+    add_tags: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    owner: Mapped[User | None] = relationship()
+    set_group: Mapped[TicketGroup | None] = relationship()
+
+    @property
+    def shared(self) -> bool:
+        return self.owner_id is None
+
+
+class TicketPresence(db.Model):
+    """Who has a ticket open right now, and whether they are writing a reply."""
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    composing: Mapped[bool] = mapped_column(default=False)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class EmailPreference(db.Model):
+    """Notification choices per address (customers, guests and agents alike)."""
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    ticket_notifications: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Deflection(db.Model):
+    """A help article suggested while typing a request, opened by the visitor (submitted or not)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visitor: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(12))  # contact | portal
+    query: Mapped[str] = mapped_column(String(200), default="")
+    article_slug: Mapped[str] = mapped_column(String(120))
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    submitted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContactAttempt(db.Model):
+    """Contact-form submissions, for the rate limit per IP and per address."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (Index("ix_contact_attempt_ip", "ip", "created_at"),
+                      Index("ix_contact_attempt_email", "email", "created_at"))

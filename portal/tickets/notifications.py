@@ -1,0 +1,126 @@
+"""Ticket mail to customers and agents, threaded in mail clients ([#1042] subjects, Message-ID chains)."""
+from contextlib import nullcontext
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.mail import queue_email
+from portal.tickets import links
+from portal.tickets.models import EmailPreference, Ticket, TicketMessage, group_members
+
+
+def _domain() -> str:
+    return current_app.config.get("MAIL_DOMAIN") or (current_app.config.get("SERVER_NAME") or
+                                                       "comptoir.localhost").split(":")[0]
+
+
+def root_message_id(ticket: Ticket) -> str:
+    """The thread's anchor: every mail about the ticket refers to it."""
+    return f"<ticket-{ticket.number}@{_domain()}>"
+
+
+def message_id_for(ticket: Ticket, message: TicketMessage | None, recipient_id=None) -> str:
+    part = f".m{message.id}" if message is not None else ".receipt"
+    who = f".u{recipient_id}" if recipient_id else ""
+    return f"<ticket-{ticket.number}{part}{who}@{_domain()}>"
+
+
+def wants_notifications(email: str) -> bool:
+    pref = db.session.get(EmailPreference, email)
+    return pref is None or pref.ticket_notifications
+
+
+def _locale_for(ticket: Ticket) -> str | None:
+    return (ticket.requester.locale if ticket.requester else None) or ticket.locale
+
+
+def _send(*, to: str, ticket: Ticket, template: str, subject: str, message: TicketMessage | None = None,
+          message_id: str | None = None, locale: str | None = None, **context) -> None:
+    root = root_message_id(ticket)
+    unsubscribe = links.unsubscribe_link(to)
+    headers = {"References": root, "In-Reply-To": root,
+               "List-Unsubscribe": f"<{links.one_click_link(to)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+               "Auto-Submitted": "auto-generated"}
+    with force_locale(locale) if locale else nullcontext():
+        queue_email(to=to, template=template, subject=f"[#{ticket.number}] {ticket.subject}",
+                    headers=headers, message_id=message_id or message_id_for(ticket, message),
+                    ticket=ticket, message=message, unsubscribe_link=unsubscribe, heading=str(subject),
+                    **context)
+
+
+def _first_message(ticket: Ticket) -> TicketMessage | None:
+    return db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
+                             .order_by(TicketMessage.id).limit(1))
+
+
+def ticket_opened(ticket: Ticket) -> None:
+    """Receipt to the requester (number, copy, link); new-ticket alert to the group's agents."""
+    first = _first_message(ticket)
+    locale = _locale_for(ticket)
+    with force_locale(locale) if locale else nullcontext():
+        heading = _("We received your request")
+    _send(to=ticket.requester_email, ticket=ticket, template="ticket_received", subject=heading,
+          message=first, message_id=root_message_id(ticket), locale=locale, link=links.customer_link(ticket))
+    if ticket.group_id:
+        members = db.session.scalars(select(group_members.c.user_id).where(
+            group_members.c.group_id == ticket.group_id))
+        _alert_agents(ticket, first, list(members), "agent_new_ticket", "New ticket in your group")
+
+
+def _alert_agents(ticket, message, user_ids, template, heading) -> None:
+    from portal.accounts.models import User
+    from portal.permissions import can
+
+    for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
+        if not can(user, "tickets.work") or not wants_notifications(user.email):
+            continue
+        with force_locale(user.locale) if user.locale else nullcontext():
+            title = _(heading)
+        _send(to=user.email, ticket=ticket, template=template, subject=title, message=message,
+              message_id=message_id_for(ticket, message, user.id), locale=user.locale,
+              link=links.staff_link(ticket), agent=user)
+
+
+def agent_replied(ticket: Ticket, message: TicketMessage) -> None:
+    """The reply itself goes to the requester (always: it is the conversation)."""
+    locale = _locale_for(ticket)
+    with force_locale(locale) if locale else nullcontext():
+        heading = _("%(name)s replied to your request", name=message.author.display_name if message.author
+                    else current_app.config["SITE_NAME"])
+    _send(to=ticket.requester_email, ticket=ticket, template="ticket_reply", subject=heading, message=message,
+          locale=locale, link=links.customer_link(ticket))
+
+
+def customer_replied(ticket: Ticket, message: TicketMessage) -> None:
+    """Tell the assignee their customer wrote back."""
+    if ticket.assignee_id:
+        _alert_agents(ticket, message, [ticket.assignee_id], "agent_customer_replied", "Your customer replied")
+
+
+def ticket_assigned(ticket: Ticket, assignee) -> None:
+    _alert_agents(ticket, _first_message(ticket), [assignee.id], "agent_assigned", "A ticket was assigned to you")
+
+
+def ticket_solved(ticket: Ticket) -> None:
+    """Tell the requester it is solved and how to reopen it (unless they turned notifications off)."""
+    if not wants_notifications(ticket.requester_email):
+        return
+    locale = _locale_for(ticket)
+    with force_locale(locale) if locale else nullcontext():
+        heading = _("Your request was solved")
+    _send(to=ticket.requester_email, ticket=ticket, template="ticket_solved", subject=heading,
+          message_id=message_id_for(ticket, None).replace(".receipt", f".solved{ticket.version}"),
+          locale=locale, link=links.customer_link(ticket))
+
+
+def set_preference(email: str, *, ticket_notifications: bool) -> None:
+    """Turn ticket notification mail on or off for an address."""
+    from portal.models_base import utcnow
+
+    pref = db.session.get(EmailPreference, email) or EmailPreference(email=email)
+    pref.ticket_notifications, pref.updated_at = ticket_notifications, utcnow()
+    db.session.add(pref)
+    db.session.flush()

@@ -1,0 +1,211 @@
+"""Read side of the desk: queue views with counts, filters, keyset pages, threads, timelines."""
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, or_, select, tuple_
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.tickets.access import group_ids, staff_filter
+from portal.tickets.models import (
+    UNSOLVED, Channel, MessageKind, Priority, Status, Ticket, TicketAttachment, TicketEvent, TicketGroup,
+    TicketMessage, TicketTag,
+)
+
+COUNT_CAP = 10_000
+
+
+@dataclass
+class QueueView:
+    key: str
+    label: str
+
+
+VIEW_KEYS = ("mine", "unassigned", "groups", "open", "pending", "on_hold", "solved")
+
+
+def view_condition(key: str, user: User):
+    """The WHERE clause of a named queue view for `user`."""
+    if key == "mine":
+        return and_(Ticket.assignee_id == user.id, Ticket.status.in_(UNSOLVED))
+    if key == "unassigned":
+        return and_(Ticket.assignee_id.is_(None), Ticket.status.in_(UNSOLVED))
+    if key == "groups":
+        return and_(Ticket.group_id.in_(group_ids(user) or [-1]), Ticket.status.in_(UNSOLVED))
+    if key == "open":
+        return Ticket.status.in_((Status.NEW, Status.OPEN))
+    if key == "pending":
+        return Ticket.status == Status.PENDING
+    if key == "on_hold":
+        return Ticket.status == Status.ON_HOLD
+    if key == "solved":
+        return Ticket.status == Status.SOLVED
+    raise ValueError(key)
+
+
+def view_counts(user: User) -> dict[str, int]:
+    """How many tickets each view holds (capped at COUNT_CAP so deep queues stay fast)."""
+    scope = staff_filter(user)
+    counts = {}
+    for key in VIEW_KEYS:
+        inner = select(Ticket.id).where(scope, view_condition(key, user)).limit(COUNT_CAP).subquery()
+        counts[key] = db.session.scalar(select(func.count()).select_from(inner))
+    return counts
+
+
+@dataclass
+class Filters:
+    status: str = ""
+    priority: str = ""
+    channel: str = ""
+    group: str = ""
+    assignee: str = ""
+    tag: str = ""
+    topic: str = ""
+    q: str = ""
+    requester: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        return cls(**{name: (args.get(name) or "").strip()[:100] for name in cls.__dataclass_fields__})
+
+    def active(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+    def conditions(self) -> list:
+        """WHERE clauses; unknown values simply match nothing rather than erroring."""
+        out = []
+        if self.status:
+            out.append(Ticket.status == (self.status if self.status in Status._value2member_map_ else "-"))
+        if self.priority:
+            out.append(Ticket.priority == (self.priority if self.priority in Priority._value2member_map_ else "-"))
+        if self.channel:
+            out.append(Ticket.channel == (self.channel if self.channel in Channel._value2member_map_ else "-"))
+        if self.group:
+            out.append(Ticket.group_id == (int(self.group) if self.group.isdigit() else -1))
+        if self.assignee == "none":
+            out.append(Ticket.assignee_id.is_(None))
+        elif self.assignee:
+            out.append(Ticket.assignee_id == (int(self.assignee) if self.assignee.isdigit() else -1))
+        if self.tag:
+            out.append(exists().where(TicketTag.ticket_id == Ticket.id, TicketTag.tag == self.tag.lower()))
+        if self.topic:
+            out.append(Ticket.topic == self.topic)
+        if self.requester:
+            like = f"%{_escape(self.requester.lower())}%"
+            out.append(or_(Ticket.requester_email.like(like, escape="\\"),
+                           Ticket.requester_name.like(like, escape="\\")))
+        if self.q:
+            like = f"%{_escape(self.q)}%"
+            out.append(or_(Ticket.subject.like(like, escape="\\"),
+                           exists().where(TicketMessage.ticket_id == Ticket.id,
+                                          TicketMessage.body.like(like, escape="\\"))))
+        return out
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass
+class Page:
+    tickets: list
+    next_cursor: str | None
+    filters: Filters = field(default_factory=Filters)
+
+
+def _encode(*parts) -> str:
+    raw = "|".join(p.isoformat() if isinstance(p, datetime) else str(p) for p in parts)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str):
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        parts = raw.split("|")
+        return [datetime.fromisoformat(parts[0]) if "T" in parts[0] or "-" in parts[0] else int(parts[0]),
+                *parts[1:]]
+    except (ValueError, UnicodeDecodeError, IndexError):
+        return None
+
+
+def queue_page(user: User, view: str, filters: Filters, cursor: str | None = None, per_page: int = 50) -> Page:
+    """One page of a view: urgent first then longest waiting (solved: most recent), keyset-paginated."""
+    query = (select(Ticket).where(staff_filter(user), view_condition(view, user), *filters.conditions())
+             .options(joinedload(Ticket.assignee), joinedload(Ticket.group), selectinload(Ticket.tag_rows)))
+    position = _decode(cursor) if cursor else None
+    if view == "solved":
+        order = (Ticket.updated_at.desc(), Ticket.id.desc())
+        if position and len(position) == 2:
+            query = query.where(tuple_(Ticket.updated_at, Ticket.id) < (position[0], int(position[1])))
+    else:
+        order = (Ticket.priority_rank, Ticket.waiting_since, Ticket.id)
+        if position and len(position) == 3:
+            try:
+                key = (int(position[0]), datetime.fromisoformat(position[1]), int(position[2]))
+                query = query.where(tuple_(Ticket.priority_rank, Ticket.waiting_since, Ticket.id) > key)
+            except (TypeError, ValueError):
+                pass
+    rows = list(db.session.scalars(query.order_by(*order).limit(per_page + 1)).unique())
+    next_cursor = None
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        last = rows[-1]
+        next_cursor = (_encode(last.updated_at, last.id) if view == "solved"
+                       else _encode(last.priority_rank, last.waiting_since, last.id))
+    return Page(tickets=rows, next_cursor=next_cursor, filters=filters)
+
+
+def thread(ticket: Ticket, *, include_notes: bool) -> list[TicketMessage]:
+    """Messages in date order; customers never get notes."""
+    query = (select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
+             .options(joinedload(TicketMessage.author), selectinload(TicketMessage.attachments))
+             .order_by(TicketMessage.created_at, TicketMessage.id))
+    if not include_notes:
+        query = query.where(TicketMessage.kind == MessageKind.PUBLIC)
+    return list(db.session.scalars(query).unique())
+
+
+def timeline(ticket: Ticket) -> list[TicketEvent]:
+    return list(db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                   .options(joinedload(TicketEvent.actor)).order_by(TicketEvent.id)))
+
+
+def requester_tickets(ticket: Ticket, viewer: User, limit: int = 10) -> list[Ticket]:
+    """Other tickets of the same requester that the viewer may see."""
+    who = (Ticket.requester_id == ticket.requester_id) if ticket.requester_id else \
+        (Ticket.requester_email == ticket.requester_email)
+    return list(db.session.scalars(select(Ticket).where(who, Ticket.id != ticket.id, staff_filter(viewer))
+                                   .order_by(Ticket.updated_at.desc()).limit(limit)))
+
+
+def customer_tickets(user: User, cursor: str | None = None, per_page: int = 25) -> Page:
+    """The customer's own tickets, most recently updated first."""
+    query = select(Ticket).where(Ticket.requester_id == user.id)
+    position = _decode(cursor) if cursor else None
+    if position and len(position) == 2:
+        query = query.where(tuple_(Ticket.updated_at, Ticket.id) < (position[0], int(position[1])))
+    rows = list(db.session.scalars(query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(per_page + 1)))
+    next_cursor = None
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        next_cursor = _encode(rows[-1].updated_at, rows[-1].id)
+    return Page(tickets=rows, next_cursor=next_cursor)
+
+
+def attachment_for(attachment_id: int) -> TicketAttachment | None:
+    return db.session.scalar(select(TicketAttachment).where(TicketAttachment.id == attachment_id)
+                             .options(joinedload(TicketAttachment.message)))
+
+
+def agents() -> list[User]:
+    from portal.accounts.models import Role
+
+    return list(db.session.scalars(select(User).where(User.role.in_((Role.AGENT, Role.MANAGER)), User.active)
+                                   .order_by(User.name, User.email)))
+
+
+def groups() -> list[TicketGroup]:
+    return list(db.session.scalars(select(TicketGroup).order_by(TicketGroup.name)))

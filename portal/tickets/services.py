@@ -1,0 +1,369 @@
+"""Every change to a ticket goes through here: views, CLI, API and channel ingesters call these.
+
+Services check who may act, log an event, bump the ticket's version, queue mail and flush; the caller commits.
+"""
+from portal.accounts.models import User
+from portal.accounts.queries import user_by_email
+from portal.accounts.services import valid_email
+from portal.errors import Conflict, NotFound, ValidationError
+from portal.extensions import db
+from portal.models_base import utcnow
+from portal.signals import ticket_changed
+from portal.text import clean_tags
+from portal.tickets import attachments as files
+from portal.tickets import notifications
+from portal.tickets.access import customer_can_see, staff_can_see
+from portal.tickets.models import (
+    PRIORITY_RANK, UNSOLVED, AuthorKind, Channel, MessageKind, Priority, Status, Ticket, TicketEvent,
+    TicketGroup, TicketMessage, TicketTag,
+)
+
+TOPICS = ("order", "shipping", "returns", "payment", "product", "account", "other")
+MAX_BODY = 50_000
+
+
+class StaleTicket(Conflict):
+    """The ticket changed since the form was loaded; `changes` lists the events the user has not seen."""
+
+    def __init__(self, ticket: Ticket, since_version: int):
+        super().__init__("This ticket changed while you were working on it. Review the changes and confirm.")
+        self.ticket = ticket
+        self.changes = list(db.session.scalars(
+            db.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.version > since_version)
+            .order_by(TicketEvent.id)))
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _text(value: str | None, field: str, label: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(f"{label} is required.", field=field)
+    if len(value) > limit:
+        raise ValidationError(f"{label} is too long (at most {limit} characters).", field=field)
+    return value
+
+
+def _touch(ticket: Ticket) -> None:
+    ticket.version = (ticket.version or 1) + 1
+    ticket.updated_at = utcnow()
+
+
+def _event(ticket: Ticket, actor: User | None, kind: str, old=None, new=None) -> None:
+    db.session.add(TicketEvent(ticket_id=ticket.id, actor_id=getattr(actor, "id", None), kind=kind,
+                               old=None if old is None else str(old)[:200],
+                               new=None if new is None else str(new)[:200], version=ticket.version))
+
+
+def check_version(ticket: Ticket, expected_version: int | None) -> None:
+    """Raise StaleTicket when the ticket moved past the version the user's form was built on."""
+    if expected_version is not None and expected_version != ticket.version:
+        raise StaleTicket(ticket, expected_version)
+
+
+def _require_staff(actor: User | None, ticket: Ticket) -> None:
+    """Agents outside their scope get NotFound: a guessed number reveals nothing."""
+    if actor is None or not staff_can_see(actor, ticket):
+        raise NotFound("We could not find that ticket.")
+
+
+def get_ticket(number, *, viewer: User | None = None, staff: bool = False) -> Ticket:
+    """The ticket with this number if `viewer` may see it (as staff or as its requester), else NotFound."""
+    from portal.tickets.models import NUMBER_OFFSET
+
+    try:
+        ticket_id = int(str(number).lstrip("#")) - NUMBER_OFFSET
+    except ValueError:
+        raise NotFound("We could not find that ticket.") from None
+    ticket = db.session.get(Ticket, ticket_id) if ticket_id > 0 else None
+    if ticket is None:
+        raise NotFound("We could not find that ticket.")
+    if viewer is not None:
+        allowed = staff_can_see(viewer, ticket) if staff else customer_can_see(viewer, ticket)
+        if not allowed:
+            raise NotFound("We could not find that ticket.")
+    return ticket
+
+
+def _add_message(ticket, *, body, kind, author, author_kind, channel, checked_files=()) -> TicketMessage:
+    message = TicketMessage(ticket_id=ticket.id, kind=kind, author_id=getattr(author, "id", None),
+                            author_kind=author_kind, channel=channel, body=body, created_at=utcnow())
+    db.session.add(message)
+    db.session.flush()
+    files.store(message, list(checked_files))
+    ticket.message_count = (ticket.message_count or 0) + 1
+    db.session.flush()
+    return message
+
+
+# --- opening ------------------------------------------------------------------------------------
+
+def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: User | None = None,
+                email: str | None = None, name: str = "", actor: User | None = None, topic: str | None = None,
+                priority: Priority | str = Priority.NORMAL, group: TicketGroup | None = None,
+                attachments=(), order_id: int | None = None, store_id: int | None = None,
+                follow_up_of: Ticket | None = None, notify: bool = True, locale: str | None = None) -> Ticket:
+    """Open a ticket from any channel; a guest is known by email until they verify that address.
+
+    Emits ticket_changed(kind="opened"); mails the requester a receipt and the group's agents.
+    """
+    subject = _text(subject, "subject", "Subject", 200)
+    body = _text(body, "body", "Message", MAX_BODY)
+    channel = Channel(channel)
+    if topic and topic not in TOPICS:
+        raise ValidationError("Choose a topic from the list.", field="topic")
+    if requester is None:
+        email = valid_email(email)
+        known = user_by_email(email)
+        requester = known if known is not None and known.email_verified else None
+    checked = files.check_files(attachments)
+    ticket = Ticket(subject=subject, requester_id=getattr(requester, "id", None),
+                    requester_email=requester.email if requester else email,
+                    requester_name=((requester.name if requester else "") or (name or "").strip())[:120],
+                    channel=channel, topic=topic or None, priority=Priority(priority),
+                    priority_rank=PRIORITY_RANK[Priority(priority)], group_id=getattr(group, "id", None),
+                    locale=locale, order_id=order_id, store_id=store_id, follow_up_of_id=getattr(follow_up_of, "id", None),
+                    status=Status.NEW, version=1, created_at=utcnow(), updated_at=utcnow(), waiting_since=utcnow())
+    db.session.add(ticket)
+    db.session.flush()
+    staff_author = actor is not None and actor.is_staff and actor != requester
+    _add_message(ticket, body=body, kind=MessageKind.PUBLIC, author=actor if staff_author else requester,
+                 author_kind=AuthorKind.AGENT if staff_author else AuthorKind.CUSTOMER, channel=channel,
+                 checked_files=checked)
+    _event(ticket, actor or requester, "created", None, channel.value)
+    if follow_up_of is not None:
+        _event(ticket, actor or requester, "follow_up", None, f"#{follow_up_of.number}")
+    if notify:
+        notifications.ticket_opened(ticket)
+    ticket_changed.send(ticket, kind="opened", actor=actor or requester)
+    return ticket
+
+
+# --- conversation -------------------------------------------------------------------------------
+
+def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channel | str | None = None,
+              attachments=(), status: Status | str | None = None, expected_version: int | None = None,
+              guest_email: str | None = None) -> TicketMessage:
+    """A public reply by the requester (account or guest link) or by an agent.
+
+    A customer reply reopens pending/on-hold/solved tickets; on a closed ticket it opens a follow-up ticket
+    and returns the message there. An agent reply may set the status ("send and set").
+    """
+    body = _text(body, "body", "Message", MAX_BODY)
+    is_agent = author is not None and author.is_staff and author.id != ticket.requester_id
+    if is_agent:
+        _require_staff(author, ticket)
+        check_version(ticket, expected_version)
+    elif not (customer_can_see(author, ticket) or (author is None and guest_email == ticket.requester_email)):
+        raise NotFound("We could not find that ticket.")
+    checked = files.check_files(attachments)
+    if ticket.merged_into_id:
+        raise ValidationError(f"This request was merged into #{ticket.merged_into_id + 1000}; reply there.",
+                              field="body")
+    if not is_agent and ticket.status == Status.CLOSED:
+        return _follow_up(ticket, body=body, author=author, channel=channel, checked=checked)
+    channel = Channel(channel or (Channel.STAFF if is_agent else Channel.PORTAL))
+    message = _add_message(ticket, body=body, kind=MessageKind.PUBLIC, author=author,
+                           author_kind=AuthorKind.AGENT if is_agent else AuthorKind.CUSTOMER,
+                           channel=channel, checked_files=checked)
+    _touch(ticket)
+    if is_agent:
+        if ticket.first_replied_at is None:
+            ticket.first_replied_at = message.created_at
+        ticket.waiting_since = message.created_at
+        _event(ticket, author, "reply", None, None)
+        new_status = Status(status) if status else (Status.OPEN if ticket.status == Status.NEW else ticket.status)
+        if new_status == Status.CLOSED:
+            raise ValidationError("Solve the ticket first; it closes later.", field="status")
+        _set_status(ticket, new_status, author)
+        notifications.agent_replied(ticket, message)
+    else:
+        ticket.waiting_since = message.created_at
+        _event(ticket, author, "customer_reply", None, None)
+        if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED):
+            if ticket.status == Status.SOLVED:
+                _event(ticket, author, "reopen", Status.SOLVED.value, Status.OPEN.value)
+            _set_status(ticket, Status.OPEN, author)
+        notifications.customer_replied(ticket, message)
+    ticket_changed.send(ticket, kind="reply", actor=author)
+    db.session.flush()
+    return message
+
+
+def _follow_up(ticket, *, body, author, channel, checked) -> TicketMessage:
+    subject = ticket.subject if ticket.subject.lower().startswith("re:") else f"Re: {ticket.subject}"
+    follow = Ticket(subject=subject[:200], requester_id=ticket.requester_id, requester_email=ticket.requester_email,
+                    requester_name=ticket.requester_name, channel=Channel(channel or ticket.channel),
+                    locale=ticket.locale,
+                    topic=ticket.topic, priority=ticket.priority, priority_rank=ticket.priority_rank,
+                    group_id=ticket.group_id, assignee_id=ticket.assignee_id, order_id=ticket.order_id,
+                    store_id=ticket.store_id, follow_up_of_id=ticket.id, status=Status.NEW, version=1)
+    db.session.add(follow)
+    db.session.flush()
+    message = _add_message(follow, body=body, kind=MessageKind.PUBLIC, author=author,
+                           author_kind=AuthorKind.CUSTOMER, channel=follow.channel, checked_files=checked)
+    _event(follow, author, "created", None, follow.channel.value)
+    _event(follow, author, "follow_up", None, f"#{ticket.number}")
+    notifications.ticket_opened(follow)
+    ticket_changed.send(follow, kind="opened", actor=author)
+    return message
+
+
+def add_note(ticket: Ticket, *, body: str, actor: User, attachments=(),
+             expected_version: int | None = None) -> TicketMessage:
+    """An internal note: staff only, never shown or mailed to the customer."""
+    _require_staff(actor, ticket)
+    body = _text(body, "body", "Note", MAX_BODY)
+    check_version(ticket, expected_version)
+    checked = files.check_files(attachments)
+    message = _add_message(ticket, body=body, kind=MessageKind.NOTE, author=actor, author_kind=AuthorKind.AGENT,
+                           channel=Channel.STAFF, checked_files=checked)
+    _touch(ticket)
+    _event(ticket, actor, "note", None, None)
+    ticket_changed.send(ticket, kind="note", actor=actor)
+    return message
+
+
+def add_system_message(ticket: Ticket, body: str, *, public: bool) -> TicketMessage:
+    """A message written by Comptoir itself (merge pointers, automation)."""
+    return _add_message(ticket, body=body, kind=MessageKind.PUBLIC if public else MessageKind.NOTE, author=None,
+                        author_kind=AuthorKind.SYSTEM, channel=Channel.STAFF)
+
+
+# --- fields -------------------------------------------------------------------------------------
+
+def _set_status(ticket: Ticket, status: Status, actor: User | None) -> None:
+    old = ticket.status
+    if old == status:
+        return
+    ticket.status = status
+    now = utcnow()
+    if status == Status.SOLVED:
+        ticket.solved_at = now
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+    elif old in (Status.SOLVED,):
+        ticket.solved_at = None
+    _event(ticket, actor, "status", old.value, status.value)
+
+
+def change_status(ticket: Ticket, status: Status | str, *, actor: User,
+                  expected_version: int | None = None) -> None:
+    """Set the status as an agent. Closed is final: it can only follow solved, and never reopens."""
+    _require_staff(actor, ticket)
+    check_version(ticket, expected_version)
+    status = Status(status)
+    if ticket.status == Status.CLOSED and status != Status.CLOSED:
+        raise ValidationError("A closed ticket cannot be reopened; a new reply opens a follow-up.", field="status")
+    if status == Status.CLOSED and ticket.status != Status.SOLVED:
+        raise ValidationError("Only solved tickets can be closed.", field="status")
+    if status == ticket.status:
+        return
+    was_solved = ticket.status == Status.SOLVED
+    _touch(ticket)
+    _set_status(ticket, status, actor)
+    if status == Status.SOLVED:
+        notifications.ticket_solved(ticket)
+    elif was_solved and status != Status.CLOSED:
+        _event(ticket, actor, "reopen", Status.SOLVED.value, status.value)
+    ticket_changed.send(ticket, kind="status", actor=actor)
+
+
+def customer_mark_solved(ticket: Ticket, *, user: User | None, guest_email: str | None = None) -> None:
+    """The requester says their question is answered."""
+    if not (customer_can_see(user, ticket) or (user is None and guest_email == ticket.requester_email)):
+        raise NotFound("We could not find that ticket.")
+    if ticket.status not in UNSOLVED:
+        return
+    _touch(ticket)
+    _set_status(ticket, Status.SOLVED, user)
+    ticket_changed.send(ticket, kind="status", actor=user)
+
+
+def set_priority(ticket: Ticket, priority: Priority | str, *, actor: User,
+                 expected_version: int | None = None) -> None:
+    """Change the priority (urgent tickets sort first in every queue)."""
+    _require_staff(actor, ticket)
+    check_version(ticket, expected_version)
+    priority = Priority(priority)
+    if priority == ticket.priority:
+        return
+    _touch(ticket)
+    _event(ticket, actor, "priority", ticket.priority.value, priority.value)
+    ticket.priority, ticket.priority_rank = priority, PRIORITY_RANK[priority]
+    ticket_changed.send(ticket, kind="priority", actor=actor)
+
+
+def assign(ticket: Ticket, assignee: User | None, *, actor: User, expected_version: int | None = None) -> None:
+    """Assign to an agent (or nobody); the new assignee is mailed unless they assigned themselves."""
+    from portal.permissions import can
+
+    _require_staff(actor, ticket)
+    check_version(ticket, expected_version)
+    if assignee is not None and not can(assignee, "tickets.work"):
+        raise ValidationError("Tickets can only be assigned to agents and managers.", field="assignee")
+    if getattr(assignee, "id", None) == ticket.assignee_id:
+        return
+    old = ticket.assignee.display_name if ticket.assignee else None
+    _touch(ticket)
+    ticket.assignee_id = getattr(assignee, "id", None)
+    ticket.assignee = assignee
+    _event(ticket, actor, "assignee", old, assignee.display_name if assignee else None)
+    if ticket.status == Status.NEW and assignee is not None:
+        _set_status(ticket, Status.OPEN, actor)
+    if assignee is not None and assignee.id != actor.id:
+        notifications.ticket_assigned(ticket, assignee)
+    ticket_changed.send(ticket, kind="assignee", actor=actor)
+
+
+def set_group(ticket: Ticket, group: TicketGroup | None, *, actor: User | None,
+              expected_version: int | None = None) -> None:
+    """Move the ticket to a team; its members are told about new tickets."""
+    if actor is not None:
+        _require_staff(actor, ticket)
+    check_version(ticket, expected_version)
+    if getattr(group, "id", None) == ticket.group_id:
+        return
+    old = ticket.group.name if ticket.group else None
+    _touch(ticket)
+    ticket.group_id, ticket.group = getattr(group, "id", None), group
+    _event(ticket, actor, "group", old, group.name if group else None)
+    ticket_changed.send(ticket, kind="group", actor=actor)
+
+
+def set_tags(ticket: Ticket, tags, *, actor: User | None, expected_version: int | None = None) -> None:
+    """Replace the tags (normalised: lower case, unique)."""
+    if actor is not None:
+        _require_staff(actor, ticket)
+    check_version(ticket, expected_version)
+    new = clean_tags(tags)
+    old = ticket.tags
+    if sorted(new) == sorted(old):
+        return
+    _touch(ticket)
+    ticket.tag_rows = [row for row in ticket.tag_rows if row.tag in new] + [
+        TicketTag(ticket_id=ticket.id, tag=tag) for tag in new if tag not in old]
+    _event(ticket, actor, "tags", ", ".join(old), ", ".join(new))
+    ticket_changed.send(ticket, kind="tags", actor=actor)
+
+
+def claim_guest_tickets(user: User) -> int:
+    """Join the tickets opened as a guest with this (now verified) address to the account."""
+    tickets = db.session.scalars(db.select(Ticket).where(Ticket.requester_email == user.email,
+                                                         Ticket.requester_id.is_(None))).all()
+    for ticket in tickets:
+        ticket.requester_id = user.id
+        _event(ticket, user, "requester", None, user.email)
+    db.session.flush()
+    return len(tickets)
+
+
+def _on_email_verified(user, **_):
+    if not user.is_staff:
+        claim_guest_tickets(user)
+
+
+def init_app(app):
+    from portal.signals import email_verified
+
+    email_verified.connect(_on_email_verified)

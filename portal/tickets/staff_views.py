@@ -1,0 +1,223 @@
+"""Staff desk: queue views with counts and filters, bulk actions, the ticket page and its composer."""
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.markup import render_markdown
+from portal.staff.access import permission_required
+from portal.tickets import bulk, macros, presence, queries, services
+from portal.tickets.forms import ComposerForm, MergeForm, TicketFieldsForm
+from portal.tickets.models import MessageKind, Ticket
+from portal.tickets.services import StaleTicket
+from portal.tickets.web import put_error_on_form, send_attachment, uploaded_files
+
+bp = Blueprint("staff_tickets", __name__, url_prefix="/staff/tickets")
+work_required = permission_required("tickets.work")
+
+
+@bp.route("/")
+@work_required
+def index():
+    """A queue view (My open, Unassigned, ...) with counts, filters and keyset pages."""
+    view = request.args.get("view", "mine")
+    if view not in queries.VIEW_KEYS:
+        abort(404)
+    filters = queries.Filters.from_args(request.args)
+    page = queries.queue_page(current_user, view, filters, cursor=request.args.get("after"),
+                              per_page=current_app.config["TICKETS_PER_PAGE"])
+    return render_template("tickets/staff_queue.html", view=view, page=page, counts=queries.view_counts(current_user),
+                           agents=queries.agents(), groups=queries.groups(), filters=filters)
+
+
+@bp.route("/bulk", methods=["POST"])
+@work_required
+def bulk_action():
+    """Apply one action to the selected tickets."""
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:200]
+    tickets = [t for t in (db.session.get(Ticket, i) for i in ids) if t is not None]
+    action, raw = request.form.get("action", ""), request.form.get("value", "").strip()
+    try:
+        value = _bulk_value(action, raw)
+        done, errors = bulk.bulk_update(tickets, action=action, value=value, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(count)s tickets updated.", count=done), "success")
+        for error in errors[:10]:
+            flash(error, "error")
+    return redirect(request.form.get("back") or url_for("staff_tickets.index"))
+
+
+def _bulk_value(action, raw):
+    from portal.accounts.models import User
+
+    if action == "assign":
+        if raw == "me":
+            return current_user
+        return db.session.get(User, int(raw)) if raw.isdigit() else None
+    if action == "merge":
+        return services.get_ticket(raw, viewer=current_user, staff=True) if raw else None
+    if action in ("status", "priority", "add_tag", "remove_tag") and not raw:
+        raise services.ValidationError(_("Choose a value for this action."), field="value")
+    return raw
+
+
+def _page(ticket, composer=None, fields=None, merge_form=None, stale=None, status=200):
+    composer = composer or ComposerForm(ticket=ticket, formdata=None, version=ticket.version)
+    fields = fields or TicketFieldsForm(formdata=None, status=ticket.status.value, priority=ticket.priority.value,
+                                        assignee=str(ticket.assignee_id or ""), group=str(ticket.group_id or ""),
+                                        tags=", ".join(ticket.tags), version=ticket.version)
+    fields.fill_choices(queries.agents(), queries.groups())
+    presence.touch(ticket, current_user)
+    db.session.commit()
+    return render_template(
+        "tickets/staff_ticket.html", ticket=ticket, messages=queries.thread(ticket, include_notes=True),
+        events=queries.timeline(ticket), composer=composer, fields=fields, merge_form=merge_form or MergeForm(),
+        macros=macros.visible_macros(current_user), others=presence.others(ticket, current_user),
+        requester_tickets=queries.requester_tickets(ticket, current_user), stale=stale,
+        merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None), status
+
+
+@bp.route("/<int:number>")
+@work_required
+def show(number):
+    """The ticket page: thread, composer, fields, requester sidebar, timeline."""
+    return _page(services.get_ticket(number, viewer=current_user, staff=True))
+
+
+@bp.route("/<int:number>/messages", methods=["POST"])
+@work_required
+def post_message(number):
+    """Send a public reply or add an internal note, optionally setting the status and applying a macro."""
+    ticket = services.get_ticket(number, viewer=current_user, staff=True)
+    form = ComposerForm(ticket=ticket)
+    if not form.validate_on_submit():
+        return _page(ticket, composer=form, status=400)
+    expected = None if form.confirm.data == "1" else form.version.data
+    try:
+        if form.macro_id.data:
+            macros.apply_fields(ticket, macros.get_macro(form.macro_id.data, current_user), actor=current_user)
+        if form.kind.data == MessageKind.NOTE.value:
+            services.add_note(ticket, body=form.body.data, actor=current_user, expected_version=expected,
+                              attachments=uploaded_files(form.attachments))
+        else:
+            services.add_reply(ticket, body=form.body.data, author=current_user, status=form.status.data or None,
+                               expected_version=expected, attachments=uploaded_files(form.attachments))
+        presence.leave(ticket, current_user)
+    except StaleTicket as exc:
+        db.session.rollback()
+        form.version.data, form.confirm.data = ticket.version, "1"
+        return _page(ticket, composer=form, stale=exc.changes, status=409)
+    except DomainError as exc:
+        put_error_on_form(form, exc)
+        return _page(ticket, composer=form, status=400)
+    db.session.commit()
+    flash(_("Note added.") if form.kind.data == "note" else _("Reply sent."), "success")
+    return redirect(url_for("staff_tickets.show", number=number))
+
+
+@bp.route("/<int:number>/fields", methods=["POST"])
+@work_required
+def update_fields(number):
+    """Change status, priority, assignee, group and tags in one go."""
+    from portal.accounts.models import User
+    from portal.tickets.models import TicketGroup
+
+    ticket = services.get_ticket(number, viewer=current_user, staff=True)
+    form = TicketFieldsForm()
+    form.fill_choices(queries.agents(), queries.groups())
+    if not form.validate_on_submit():
+        return _page(ticket, fields=form, status=400)
+    try:
+        if form.confirm.data != "1":
+            services.check_version(ticket, form.version.data)
+        assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+        group = db.session.get(TicketGroup, int(form.group.data)) if form.group.data else None
+        services.set_priority(ticket, form.priority.data, actor=current_user)
+        services.assign(ticket, assignee, actor=current_user)
+        services.set_group(ticket, group, actor=current_user)
+        services.set_tags(ticket, form.tags.data, actor=current_user)
+        services.change_status(ticket, form.status.data, actor=current_user)
+    except StaleTicket as exc:
+        db.session.rollback()
+        form.version.data, form.confirm.data = ticket.version, "1"
+        return _page(ticket, fields=form, stale=exc.changes, status=409)
+    except DomainError as exc:
+        put_error_on_form(form, exc)
+        return _page(ticket, fields=form, status=400)
+    db.session.commit()
+    flash(_("Ticket updated."), "success")
+    return redirect(url_for("staff_tickets.show", number=number))
+
+
+@bp.route("/<int:number>/take", methods=["POST"])
+@work_required
+def take(number):
+    """Assign the ticket to myself."""
+    ticket = services.get_ticket(number, viewer=current_user, staff=True)
+    services.assign(ticket, current_user, actor=current_user)
+    db.session.commit()
+    flash(_("You took this ticket."), "success")
+    return redirect(url_for("staff_tickets.show", number=number))
+
+
+@bp.route("/<int:number>/merge", methods=["POST"])
+@work_required
+def merge(number):
+    """Merge this ticket into another of the same requester."""
+    ticket = services.get_ticket(number, viewer=current_user, staff=True)
+    form = MergeForm()
+    if form.validate_on_submit():
+        try:
+            target = services.get_ticket(form.target.data.strip(), viewer=current_user, staff=True)
+            bulk.merge(ticket, target, actor=current_user)
+        except DomainError as exc:
+            put_error_on_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Ticket #%(source)s was merged into #%(target)s.", source=number, target=target.number),
+                  "success")
+            return redirect(url_for("staff_tickets.show", number=target.number))
+    return _page(ticket, merge_form=form, status=400)
+
+
+@bp.route("/<int:number>/presence", methods=["POST"])
+@work_required
+def heartbeat(number):
+    """Say I am here (and whether I am writing); answer who else is."""
+    ticket = services.get_ticket(number, viewer=current_user, staff=True)
+    data = request.get_json(silent=True) or {}
+    presence.touch(ticket, current_user, composing=bool(data.get("composing")))
+    db.session.commit()
+    return jsonify(others=presence.others(ticket, current_user), version=ticket.version)
+
+
+@bp.route("/<int:number>/macros/<int:macro_id>")
+@work_required
+def macro(number, macro_id):
+    """A macro rendered for this ticket: the reply text and the fields it will set."""
+    ticket = services.get_ticket(number, viewer=current_user, staff=True)
+    found = macros.get_macro(macro_id, current_user)
+    body = macros.render(found.body, macros.macro_context(ticket, current_user, current_app.config["SITE_NAME"]))
+    return jsonify(id=found.id, body=body, status=found.set_status.value if found.set_status else None,
+                   priority=found.set_priority.value if found.set_priority else None,
+                   group=found.set_group.name if found.set_group else None, tags=list(found.add_tags or []))
+
+
+@bp.route("/preview", methods=["POST"])
+@work_required
+def preview():
+    """Markdown preview for the composer."""
+    return jsonify(html=str(render_markdown(request.form.get("body", ""))))
+
+
+@bp.route("/<int:number>/files/<int:attachment_id>")
+@work_required
+def attachment(number, attachment_id):
+    """Download an attachment (notes included) of a ticket in my scope."""
+    return send_attachment(services.get_ticket(number, viewer=current_user, staff=True), attachment_id,
+                           include_notes=True)
