@@ -1,5 +1,7 @@
 """Fixtures that read as the spec: an app on a real SQLite file and a real Whoosh index in a temp dir."""
 import shutil
+import socket
+import time
 
 import pytest
 from sqlalchemy import event
@@ -41,6 +43,15 @@ def make_app(tmp_path, template_db):
 @pytest.fixture
 def app(make_app):
     app = make_app()
+
+    @app.before_request
+    def fresh_g():
+        # Requests share the test's app context; start each with an empty `g` as a real request would.
+        from flask import g
+
+        for name in list(vars(g)):
+            delattr(g, name)
+
     with app.app_context():
         yield app
         db.session.remove()
@@ -102,3 +113,41 @@ def _no_stray_smtp(monkeypatch, request):
         real_init(self, host, port, *args, **kwargs)
 
     monkeypatch.setattr(smtplib.SMTP, "__init__", guarded)
+
+
+class Inbox:
+    """Keeps every envelope the server accepts."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtpd():
+    """A real SMTP server on 127.0.0.1; `.inbox.envelopes` holds what it received."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    controller.inbox = inbox
+    yield controller
+    controller.stop()
+
+
+def wait_for(envelopes, count=1, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while len(envelopes) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(envelopes) >= count, "the SMTP server received nothing"
+    return envelopes[count - 1]

@@ -40,3 +40,38 @@ def make_article(category=None, status=ArticleStatus.PUBLISHED, actor=None, **ov
                                          **values)
     db.session.commit()
     return article
+
+
+def make_group(name=None, members=()):
+    from portal.tickets import groups
+
+    group = groups.create_group(name=name or f"Group {next(_seq)}")
+    groups.set_membership(group, [m.id for m in members])
+    db.session.commit()
+    return group
+
+
+def make_agent(scope="all", role=Role.AGENT, **overrides):
+    from portal.tickets import groups
+
+    agent = make_user(role=role, **overrides)
+    if role == Role.AGENT:
+        groups.set_scope(agent, scope)
+        db.session.commit()
+    return agent
+
+
+def make_ticket(requester=None, email=None, subject=None, body="My parcel has not arrived.", **overrides):
+    from portal.tickets import services
+    from portal.tickets.models import Channel
+
+    n = next(_seq)
+    values = {"subject": subject or f"Question {n}", "body": body, "channel": overrides.pop("channel", Channel.WEB)}
+    if requester is not None:
+        values["requester"] = requester
+    else:
+        values["email"] = email or f"guest{n}@example.com"
+    values.update(overrides)
+    ticket = services.open_ticket(**values)
+    db.session.commit()
+    return ticket

@@ -47,26 +47,33 @@ def translation_of(article: Article, lang: str, published_only: bool = True) -> 
     """The same article in another language, if linked."""
     if not article.translation_key or lang == article.lang:
         return None
-    query = select(Article).where(Article.translation_key == article.translation_key, Article.lang == lang)
-    if published_only:
-        query = query.where(Article.status == PUBLISHED)
-    return db.session.scalar(query)
+    # Filter by translation_key alone: given lang and status too, SQLite picks the (status, lang, …)
+    # index and reads every article of the language (~10 ms at 2,500 articles) to find one row.
+    linked = db.session.scalars(select(Article).where(Article.translation_key == article.translation_key)
+                                .order_by(Article.id))
+    return next((other for other in linked
+                 if other.lang == lang and (other.status == PUBLISHED or not published_only)), None)
 
 
 def related_articles(article: Article, limit: int = 5) -> list[Article]:
     """Published articles sharing tags with `article` first, then others of its category."""
-    candidates = list(db.session.scalars(
-        select(Article).where(Article.status == PUBLISHED, Article.lang == article.lang, Article.id != article.id,
-                              Article.category_id == article.category_id).limit(50)))
+    # Candidates are scored on a few columns; only the chosen ones are loaded as articles (bodies).
+    candidate = select(Article.id, Article.tags, Article.category_id, Article.position).where(
+        Article.status == PUBLISHED, Article.lang == article.lang, Article.id != article.id)
+    candidates = db.session.execute(candidate.where(Article.category_id == article.category_id)
+                                    .order_by(Article.position, Article.id).limit(50)).all()
     tags = set(article.tags or [])
     if tags:
-        candidates += list(db.session.scalars(
-            select(Article).where(Article.status == PUBLISHED, Article.lang == article.lang,
-                                  Article.id != article.id, Article.category_id != article.category_id)
-            .order_by(Article.view_count.desc()).limit(200)))
-    scored = sorted(candidates, key=lambda a: (-len(tags & set(a.tags or [])) * 2
-                                               - (a.category_id == article.category_id), a.position, a.id))
-    return [a for a in scored if tags & set(a.tags or []) or a.category_id == article.category_id][:limit]
+        candidates += db.session.execute(candidate.where(Article.category_id != article.category_id)
+                                         .order_by(Article.view_count.desc()).limit(200)).all()
+    scored = []
+    for other in candidates:
+        shared, same = len(tags.intersection(other.tags or ())), other.category_id == article.category_id
+        if shared or same:
+            scored.append((-shared * 2 - same, other.position, other.id))
+    chosen = [other_id for *_, other_id in sorted(scored)[:limit]]
+    found = articles_by_ids(chosen)
+    return [found[i] for i in chosen if i in found]
 
 
 def articles_by_ids(ids) -> dict[int, Article]:

@@ -185,8 +185,8 @@ def restore_revision(article: Article, number: int, *, actor=None) -> None:
 def diff_revisions(old: ArticleRevision, new: ArticleRevision) -> Markup:
     """Line diff of two revisions (title, summary, tags, body) as escaped HTML with <ins>/<del>."""
     def lines(rev):
-        return [f"# {rev.title}", f"Summary: {rev.summary}", f"Tags: {', '.join(rev.tags or [])}", ""] + \
-            rev.body.splitlines()
+        return [f"# {rev.title}", _("Summary: %(summary)s", summary=rev.summary),
+                _("Tags: %(tags)s", tags=", ".join(rev.tags or [])), ""] + rev.body.splitlines()
 
     out = []
     for line in difflib.ndiff(lines(old), lines(new)):

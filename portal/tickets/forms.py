@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, EmailField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.tickets.models import PRIORITY_LABELS, STATUS_LABELS, Status
 
@@ -35,7 +35,9 @@ def _files():
 
 
 class ContactForm(FlaskForm):
-    email = EmailField(_l("Your email"), validators=[DataRequired(message=_l("Enter your email address."))],
+    email = EmailField(_l("Your email"), validators=[DataRequired(message=_l("Enter your email address.")),
+                                                     Email(message=_l("Enter a valid email address."),
+                                                           check_deliverability=False)],
                        render_kw={"autocomplete": "email"})
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)], render_kw={"autocomplete": "name"})
     topic = SelectField(_l("Topic"), choices=_topics, validators=[Optional()])

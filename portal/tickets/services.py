@@ -28,9 +28,14 @@ class StaleTicket(Conflict):
     def __init__(self, ticket: Ticket, since_version: int):
         super().__init__("This ticket changed while you were working on it. Review the changes and confirm.")
         self.ticket = ticket
-        self.changes = list(db.session.scalars(
-            db.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.version > since_version)
-            .order_by(TicketEvent.id)))
+        self.since_version = since_version
+
+
+def changes_since(ticket: Ticket, version: int) -> list[TicketEvent]:
+    """Committed events after `version`: what a user with a stale form has not seen."""
+    return list(db.session.scalars(
+        db.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.version > version)
+        .order_by(TicketEvent.id)))
 
 
 # --- helpers ------------------------------------------------------------------------------------

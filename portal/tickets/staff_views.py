@@ -97,21 +97,22 @@ def post_message(number):
     form = ComposerForm(ticket=ticket)
     if not form.validate_on_submit():
         return _page(ticket, composer=form, status=400)
-    expected = None if form.confirm.data == "1" else form.version.data
     try:
+        if form.confirm.data != "1":
+            services.check_version(ticket, form.version.data)
         if form.macro_id.data:
             macros.apply_fields(ticket, macros.get_macro(form.macro_id.data, current_user), actor=current_user)
         if form.kind.data == MessageKind.NOTE.value:
-            services.add_note(ticket, body=form.body.data, actor=current_user, expected_version=expected,
+            services.add_note(ticket, body=form.body.data, actor=current_user,
                               attachments=uploaded_files(form.attachments))
         else:
             services.add_reply(ticket, body=form.body.data, author=current_user, status=form.status.data or None,
-                               expected_version=expected, attachments=uploaded_files(form.attachments))
+                               attachments=uploaded_files(form.attachments))
         presence.leave(ticket, current_user)
     except StaleTicket as exc:
         db.session.rollback()
         form.version.data, form.confirm.data = ticket.version, "1"
-        return _page(ticket, composer=form, stale=exc.changes, status=409)
+        return _page(ticket, composer=form, stale=services.changes_since(ticket, exc.since_version), status=409)
     except DomainError as exc:
         put_error_on_form(form, exc)
         return _page(ticket, composer=form, status=400)
@@ -145,7 +146,7 @@ def update_fields(number):
     except StaleTicket as exc:
         db.session.rollback()
         form.version.data, form.confirm.data = ticket.version, "1"
-        return _page(ticket, fields=form, stale=exc.changes, status=409)
+        return _page(ticket, fields=form, stale=services.changes_since(ticket, exc.since_version), status=409)
     except DomainError as exc:
         put_error_on_form(form, exc)
         return _page(ticket, fields=form, status=400)

@@ -17,8 +17,10 @@
     items.forEach(function (item, i) {
       var li = document.createElement("li");
       var a = document.createElement("a");
-      a.href = item.url; a.textContent = item.title; a.id = "suggestion-" + i;
-      li.setAttribute("role", "option"); li.appendChild(a); list.appendChild(li);
+      a.href = item.url; a.textContent = item.title;
+      // aria-activedescendant must name the option itself, not the link inside it.
+      li.id = "suggestion-" + i; li.setAttribute("role", "option"); li.setAttribute("aria-selected", "false");
+      li.appendChild(a); list.appendChild(li);
     });
     list.hidden = items.length === 0;
     input.setAttribute("aria-expanded", items.length ? "true" : "false");
@@ -36,12 +38,17 @@
   }
 
   function move(step) {
-    var links = list.querySelectorAll("a");
-    if (!links.length) return;
-    if (active >= 0) links[active].classList.remove("active");
-    active = (active + step + links.length) % links.length;
-    links[active].classList.add("active");
-    input.setAttribute("aria-activedescendant", links[active].id);
+    var options = list.querySelectorAll("[role=option]");
+    if (!options.length) return;
+    if (active >= 0) select(options[active], false);
+    active = (active + step + options.length) % options.length;
+    select(options[active], true);
+    input.setAttribute("aria-activedescendant", options[active].id);
+  }
+
+  function select(option, on) {
+    option.setAttribute("aria-selected", on ? "true" : "false");
+    option.querySelector("a").classList.toggle("active", on);
   }
 
   input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(fetchSuggestions, 120); });

@@ -1,50 +1,10 @@
 """A password reset end to end through a real SMTP server (aiosmtpd on localhost)."""
 import email
-import socket
-import time
 from email.policy import default as email_policy
 
-import pytest
-from aiosmtpd.controller import Controller
-
 from tests.accounts.conftest import NEW_PASSWORD, link_in
+from tests.conftest import wait_for
 from tests.factories import PASSWORD, make_user
-
-
-class Inbox:
-    """Keeps every envelope the server accepts."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtpd():
-    """A real SMTP server on 127.0.0.1; `.inbox.envelopes` holds what it received."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    controller.inbox = inbox
-    yield controller
-    controller.stop()
-
-
-def wait_for(envelopes, count=1, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while len(envelopes) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(envelopes) >= count, "the SMTP server received nothing"
-    return envelopes[count - 1]
 
 
 def test_password_reset_through_a_real_smtp_server(make_app, smtpd):
