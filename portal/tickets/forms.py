@@ -63,7 +63,7 @@ class ComposerForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(message=_l("Write a message."))],
                          render_kw={"rows": 8})
     kind = SelectField(_l("Type"), choices=[("public", _l("Public reply")), ("note", _l("Internal note"))])
-    status = SelectField(_l("Then set status"), choices=[], validators=[Optional()])
+    status = SelectField(_l("Then set status"), choices=[], validate_choice=False)
     attachments = _files()
     macro_id = HiddenField()
     version = IntegerField(widget=HiddenField.widget)
@@ -98,9 +98,9 @@ class MacroForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the macro a title.")), Length(max=120)])
     body = TextAreaField(_l("Reply text"), render_kw={"rows": 8})
     shared = BooleanField(_l("Shared with the whole team"))
-    set_status = SelectField(_l("Set status"), choices=[])
-    set_priority = SelectField(_l("Set priority"), choices=[])
-    set_group_id = SelectField(_l("Set group"), choices=[])
+    set_status = SelectField(_l("Set status"), choices=[], validate_choice=False)
+    set_priority = SelectField(_l("Set priority"), choices=[], validate_choice=False)
+    set_group_id = SelectField(_l("Set group"), choices=[], validate_choice=False)
     add_tags = StringField(_l("Add tags"))
 
     def fill_choices(self, groups):

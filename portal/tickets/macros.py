@@ -60,7 +60,11 @@ def save_macro(*, actor, macro: Macro | None = None, title: str, body: str, shar
         raise ValidationError("Only managers can share macros with the team.", field="shared")
     if macro is not None and macro.owner_id is None and not can(actor, "staff.manage"):
         raise NotFound("No such macro.")
-    if set_group_id and db.session.get(TicketGroup, int(set_group_id)) is None:
+    if set_status and set_status not in Status._value2member_map_:
+        raise ValidationError("Choose a status from the list.", field="set_status")
+    if set_priority and set_priority not in Priority._value2member_map_:
+        raise ValidationError("Choose a priority from the list.", field="set_priority")
+    if set_group_id and (not str(set_group_id).isdigit() or db.session.get(TicketGroup, int(set_group_id)) is None):
         raise ValidationError("Choose an existing group.", field="set_group_id")
     macro = macro or Macro()
     macro.title, macro.body = title, body or ""

@@ -177,6 +177,8 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
             ticket.first_replied_at = message.created_at
         ticket.waiting_since = message.created_at
         _event(ticket, author, "reply", None, None)
+        if status and status not in Status._value2member_map_:
+            raise ValidationError("Choose a status from the list.", field="status")
         new_status = Status(status) if status else (Status.OPEN if ticket.status == Status.NEW else ticket.status)
         if new_status == Status.CLOSED:
             raise ValidationError("Solve the ticket first; it closes later.", field="status")
@@ -257,6 +259,8 @@ def change_status(ticket: Ticket, status: Status | str, *, actor: User,
     """Set the status as an agent. Closed is final: it can only follow solved, and never reopens."""
     _require_staff(actor, ticket)
     check_version(ticket, expected_version)
+    if status not in Status._value2member_map_:
+        raise ValidationError("Choose a status from the list.", field="status")
     status = Status(status)
     if ticket.status == Status.CLOSED and status != Status.CLOSED:
         raise ValidationError("A closed ticket cannot be reopened; a new reply opens a follow-up.", field="status")
@@ -290,6 +294,8 @@ def set_priority(ticket: Ticket, priority: Priority | str, *, actor: User,
     """Change the priority (urgent tickets sort first in every queue)."""
     _require_staff(actor, ticket)
     check_version(ticket, expected_version)
+    if priority not in Priority._value2member_map_:
+        raise ValidationError("Choose a priority from the list.", field="priority")
     priority = Priority(priority)
     if priority == ticket.priority:
         return
