@@ -25,9 +25,14 @@ def load_demo(content_dir) -> list[str]:
     report = import_directory(content_dir)
     lines = [f"Help center: {report.created} articles created, {report.updated} updated, "
              f"{report.unchanged} unchanged."]
+    users = {}
     for email, name, role in DEMO_USERS:
-        if not db.session.scalar(select(User.id).where(User.email == email)):
+        users[email] = db.session.scalar(select(User).where(User.email == email)) or \
             create_user(email=email, name=name, role=role, password=DEMO_PASSWORD)
+    db.session.commit()
+    from portal.tickets import demo as ticket_demo
+
+    lines += ticket_demo.load(users)
     db.session.commit()
     rebuild_index()
     lines.append("Demo logins (password for all: %s):" % DEMO_PASSWORD)

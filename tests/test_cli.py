@@ -36,10 +36,15 @@ def test_demo_is_idempotent_and_prints_logins(app, runner):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "agent@demo.comptoir.test" in first.output and "demo-password-1" in first.output
+    from portal.tickets.models import Ticket
+
     users = db.session.scalar(select(func.count(User.id)))
+    tickets = db.session.scalar(select(func.count(Ticket.id)))
+    assert tickets >= 4
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
     assert db.session.scalar(select(func.count(User.id))) == users
+    assert db.session.scalar(select(func.count(Ticket.id))) == tickets
     roles = set(db.session.scalars(select(User.role)))
     assert roles == {Role.CUSTOMER, Role.EDITOR, Role.AGENT, Role.MANAGER}
 

@@ -149,3 +149,9 @@ def test_unsubscribe_link_turns_notifications_off(app, client):
     assert len(subjects) == 1  # the receipt only: no "solved" notification after unsubscribing
     prefs = re.search(r"http://localhost(/notifications/\S+)", mail.text).group(1)
     assert b"checked" not in client.get(prefs).data
+
+
+def test_help_center_offers_contact_and_track_my_order(app, client):
+    home = client.get("/help/en/").get_data(as_text=True)
+    assert 'href="/help/contact"' in home and "Track my order" in home
+    assert "/help/en/articles/where-is-my-order" in home
