@@ -42,7 +42,8 @@ def store_image(*, stream, filename: str, actor=None) -> Upload:
     if not data:
         raise ValidationError(_("Choose an image file to upload."), field="file")
     if len(data) > limit:
-        raise ValidationError(_("The image is larger than the %(size)s limit.", size=format_file_size(limit)), field="file")
+        raise ValidationError(_("The image is larger than the %(size)s limit.", size=format_file_size(limit)),
+                              field="file")
     detected = detect_image(data[:16])
     if detected is None:
         raise ValidationError(_("Only PNG, JPEG, GIF and WebP images can be uploaded."), field="file")
