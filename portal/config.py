@@ -43,6 +43,10 @@ class Defaults:
     CONTACT_MAX_PER_HOUR_IP = 5
     CONTACT_MAX_PER_HOUR_EMAIL = 3
     PRESENCE_SECONDS = 45
+    WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
+    WEBHOOK_PAYLOAD_DAYS = 14
+    ORDERS_ENCRYPTION_KEY = None  # a Fernet key; derived from SECRET_KEY when unset
+    ORDER_LOOKUP_MAX_PER_HOUR = 10
 
 
 def _secret_key(instance_path: Path) -> str:

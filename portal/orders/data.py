@@ -1,0 +1,92 @@
+"""The platform-neutral shape every connector produces and the services store."""
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+
+@dataclass
+class ItemData:
+    title: str
+    quantity: int = 1
+    unit_price: Decimal = Decimal("0")
+    sku: str | None = None
+    variant: str | None = None
+    image_url: str | None = None
+    external_id: str | None = None
+
+
+@dataclass
+class ShipmentData:
+    external_id: str | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    status: str = "shipped"
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    estimated_delivery: datetime | None = None
+
+
+@dataclass
+class RefundData:
+    amount: Decimal
+    created_at: datetime
+    reason: str | None = None
+    external_id: str | None = None
+
+
+@dataclass
+class OrderData:
+    external_id: str
+    number: str
+    placed_at: datetime
+    updated_at: datetime
+    email: str = ""
+    customer_name: str = ""
+    currency: str = "EUR"
+    subtotal: Decimal = Decimal("0")
+    shipping_total: Decimal = Decimal("0")
+    tax_total: Decimal = Decimal("0")
+    total: Decimal = Decimal("0")
+    financial_status: str = "pending"
+    fulfillment_status: str = "unfulfilled"
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    shipping_address: dict = field(default_factory=dict)
+    billing_address: dict = field(default_factory=dict)
+    note: str | None = None
+    items: list[ItemData] = field(default_factory=list)
+    shipments: list[ShipmentData] | None = None  # None: the payload says nothing about shipments
+    refunds: list[RefundData] | None = None
+
+
+def money(value) -> Decimal:
+    """Exact decimal from a string or number in a payload ("59.90", 59.9); never through float maths."""
+    if value in (None, ""):
+        return Decimal("0")
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {value!r}") from None
+
+
+def utc(value) -> datetime | None:
+    """A naive UTC datetime from an ISO 8601 string (with offset or Z) or an RFC 2822 date."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value).strip()
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                parsed = parsedate_to_datetime(text)
+            except (TypeError, ValueError):
+                raise ValueError(f"not a date: {value!r}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed

@@ -1,0 +1,26 @@
+"""Webhook endpoints: /hooks/<platform>/<store id>, JSON answers, CSRF-exempt (the signature is the check)."""
+from flask import Blueprint, current_app, jsonify, request
+
+from portal.extensions import csrf, db
+from portal.orders.ingest import WebhookRejected, receive
+
+bp = Blueprint("hooks", __name__, url_prefix="/hooks")
+
+
+@bp.route("/<platform>/<int:store_id>", methods=["POST"])
+@csrf.exempt
+def webhook(platform, store_id):
+    """Receive one delivery from a shop."""
+    limit = current_app.config["WEBHOOK_MAX_BYTES"]
+    if (request.content_length or 0) > limit:
+        return jsonify(error="The body is larger than the configured limit.", status=413), 413
+    raw = request.stream.read(limit + 1)
+    try:
+        status, outcome = receive(platform=platform, store_id=store_id, headers=request.headers, raw=raw,
+                                  content_type=request.content_type, content_length=request.content_length)
+    except WebhookRejected as exc:
+        db.session.rollback()
+        current_app.logger.warning("webhook %s/%s rejected: %s", platform, store_id, exc.message)
+        return jsonify(error=exc.message, status=exc.status), exc.status
+    db.session.commit()
+    return jsonify(ok=True, outcome=outcome), status

@@ -1,0 +1,144 @@
+"""Stores, orders with items, shipments and refunds, and the webhook deliveries received."""
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models_base import utcnow
+
+MONEY = Numeric(14, 2, asdecimal=True)
+
+
+def _enum(kind, length=20):
+    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class Platform(str, enum.Enum):
+    SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+    BIGCOMMERCE = "bigcommerce"
+    MANUAL = "manual"
+
+
+class FinancialStatus(str, enum.Enum):
+    PENDING = "pending"
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    VOIDED = "voided"
+
+
+class FulfillmentStatus(str, enum.Enum):
+    UNFULFILLED = "unfulfilled"
+    PARTIAL = "partial"
+    FULFILLED = "fulfilled"
+
+
+class Store(db.Model):
+    """A shop connection; credentials and the webhook secret are encrypted at rest."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[Platform] = mapped_column(_enum(Platform))
+    name: Mapped[str] = mapped_column(String(120))
+    domain: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(60), default="UTC")
+    api_url: Mapped[str | None] = mapped_column(String(300))
+    api_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    webhook_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    sync_cursor: Mapped[dict] = mapped_column(JSON, default=dict)  # resumable backfill position
+    last_delivery_at: Mapped[datetime | None]
+    last_delivery_status: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Order(db.Model):
+    __tablename__ = "shop_order"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    customer_name: Mapped[str] = mapped_column(String(200), default="")
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    placed_at: Mapped[datetime]
+    platform_updated_at: Mapped[datetime]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    subtotal: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    shipping_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    tax_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    financial_status: Mapped[FinancialStatus] = mapped_column(_enum(FinancialStatus), default=FinancialStatus.PENDING)
+    fulfillment_status: Mapped[FulfillmentStatus] = mapped_column(_enum(FulfillmentStatus),
+                                                                  default=FulfillmentStatus.UNFULFILLED)
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    shipping_address: Mapped[dict] = mapped_column(JSON, default=dict)
+    billing_address: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
+    deleted_at: Mapped[datetime | None]
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    store: Mapped[Store] = relationship()
+    items: Mapped[list["OrderItem"]] = relationship(cascade="all, delete-orphan", order_by="OrderItem.id")
+    shipments: Mapped[list["Shipment"]] = relationship(cascade="all, delete-orphan", order_by="Shipment.id")
+    refunds: Mapped[list["Refund"]] = relationship(cascade="all, delete-orphan", order_by="Refund.id")
+
+    __table_args__ = (
+        UniqueConstraint("store_id", "external_id", name="uq_order_store_external"),
+        Index("ix_order_email_placed", "email", "placed_at"),
+        Index("ix_order_customer_placed", "customer_id", "placed_at"),
+        Index("ix_order_number", "number"),
+    )
+
+    @property
+    def refunded_total(self) -> Decimal:
+        return sum((r.amount for r in self.refunds), Decimal("0"))
+
+
+class OrderItem(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    sku: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    variant: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    unit_price: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    image_url: Mapped[str | None] = mapped_column(String(500))
+
+
+class Shipment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    carrier: Mapped[str | None] = mapped_column(String(100))
+    tracking_number: Mapped[str | None] = mapped_column(String(100), index=True)
+    tracking_url: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(40), default="shipped")
+    shipped_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    estimated_delivery: Mapped[datetime | None]
+
+
+class Refund(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+
+class WebhookDelivery(db.Model):
+    """One accepted delivery: its id makes replays harmless; the raw payload is kept for diagnosis."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id", ondelete="CASCADE"))
+    delivery_id: Mapped[str] = mapped_column(String(128))
+    topic: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(200), default="")
+    payload: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("store_id", "delivery_id", name="uq_delivery_store_id"),
+                      Index("ix_webhook_delivery_received", "received_at"))

@@ -1,0 +1,107 @@
+"""Read side of orders: a customer's orders, the order page, guest lookup, staff search, the status timeline."""
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.extensions import db
+from portal.orders.models import FinancialStatus, FulfillmentStatus, Order, Shipment
+
+
+def _full():
+    return (joinedload(Order.store), selectinload(Order.items), selectinload(Order.shipments),
+            selectinload(Order.refunds))
+
+
+def customer_orders(user, limit: int = 50) -> list[Order]:
+    """Orders matched to the customer's verified address, newest first."""
+    if not user.email_verified:
+        return []
+    return list(db.session.scalars(select(Order).options(joinedload(Order.store), selectinload(Order.shipments))
+                                   .where(Order.customer_id == user.id, Order.deleted_at.is_(None))
+                                   .order_by(Order.placed_at.desc()).limit(limit)))
+
+
+def customer_order(user, order_id) -> Order | None:
+    if not str(order_id).isdigit():
+        return None
+    return db.session.scalar(select(Order).options(*_full()).where(
+        Order.id == int(order_id), Order.customer_id == user.id, Order.deleted_at.is_(None)))
+
+
+def guest_order(number: str, email: str) -> Order | None:
+    """The order with this number and address, or None (never says which part was wrong)."""
+    number = (number or "").strip().lstrip("#")
+    email = (email or "").strip().lower()
+    if not number or not email:
+        return None
+    return db.session.scalar(select(Order).options(*_full()).where(
+        Order.number == number, Order.email == email, Order.deleted_at.is_(None)))
+
+
+def order_by_id(order_id) -> Order | None:
+    if not str(order_id).isdigit():
+        return None
+    return db.session.scalar(select(Order).options(*_full()).where(Order.id == int(order_id)))
+
+
+def search(q: str, limit: int = 50) -> list[Order]:
+    """Staff search by order number, email, name or tracking number."""
+    q = (q or "").strip().lstrip("#")
+    if not q:
+        return []
+    like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    tracked = select(Shipment.order_id).where(Shipment.tracking_number == q)
+    condition = or_(Order.number == q, Order.email == q.lower(), Order.id.in_(tracked),
+                    Order.customer_name.like(f"{like}%", escape="\\"), Order.email.like(f"{like.lower()}%", escape="\\"))
+    return list(db.session.scalars(select(Order).options(joinedload(Order.store)).where(condition)
+                                   .order_by(Order.placed_at.desc()).limit(limit)))
+
+
+def recent_orders_for(email: str, user_id: int | None, limit: int = 5) -> list[Order]:
+    who = Order.customer_id == user_id if user_id else Order.email == email
+    return list(db.session.scalars(select(Order).options(joinedload(Order.store)).where(who, Order.deleted_at.is_(None))
+                                   .order_by(Order.placed_at.desc()).limit(limit)))
+
+
+@dataclass
+class Step:
+    key: str
+    at: datetime | None
+    done: bool
+
+
+def timeline(order: Order) -> list[Step]:
+    """placed → paid → shipped → delivered, or ending in cancelled / refunded."""
+    shipped = [s.shipped_at for s in order.shipments if s.shipped_at]
+    delivered = [s.delivered_at for s in order.shipments if s.delivered_at]
+    paid = order.financial_status in (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED,
+                                      FinancialStatus.REFUNDED)
+    steps = [Step("placed", order.placed_at, True), Step("paid", None, paid),
+             Step("shipped", min(shipped) if shipped else None,
+                  bool(order.shipments) or order.fulfillment_status != FulfillmentStatus.UNFULFILLED),
+             Step("delivered", max(delivered) if delivered else None,
+                  bool(order.shipments) and all(s.status == "delivered" for s in order.shipments))]
+    if order.cancelled_at:
+        return steps[:2] + [Step("cancelled", order.cancelled_at, True)]
+    if order.financial_status == FinancialStatus.REFUNDED:
+        refunds = [r.created_at for r in order.refunds]
+        steps.append(Step("refunded", max(refunds) if refunds else None, True))
+    return steps
+
+
+def status_key(order: Order) -> str:
+    """One word for lists: cancelled, refunded, delivered, shipped, paid or placed."""
+    done = [s.key for s in timeline(order) if s.done]
+    return done[-1]
+
+
+def local_time(order: Order, value: datetime | None) -> datetime | None:
+    """A stored UTC time in the store's time zone."""
+    if value is None:
+        return None
+    from datetime import timezone
+
+    return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(order.store.timezone or "UTC"))
