@@ -5,6 +5,7 @@ from portal import database, errors_http, i18n, mail, permissions, search
 from portal.accounts import auth
 from portal.config import load_config
 from portal.markup import render_markdown
+from portal.orders import linking as order_linking
 from portal.orders import services as order_services
 from portal.tickets import services as ticket_services
 from portal.extensions import babel, csrf, db, login_manager, migrate
@@ -49,6 +50,7 @@ def register_extensions(app):
     app.jinja_env.globals["render_markdown"] = render_markdown
     ticket_services.init_app(app)
     order_services.init_app(app)
+    order_linking.init_app(app)
 
 
 def _migrations_dir():
@@ -69,10 +71,13 @@ def register_blueprints(app):
     from portal.tickets.portal_views import bp as portal_tickets_bp
     from portal.tickets.staff_views import bp as staff_tickets_bp
     from portal.orders.hooks_views import bp as hooks_bp
+    from portal.orders.staff_views import bp as staff_orders_bp
+    from portal.orders.views import bp as orders_bp
     from portal.uploads.views import bp as uploads_bp
 
     for blueprint in (site_bp, accounts_bp, help_bp, portal_bp, staff_bp, kb_staff_bp, uploads_bp, contact_bp,
-                      portal_tickets_bp, staff_tickets_bp, desk_admin_bp, hooks_bp):
+                      portal_tickets_bp, staff_tickets_bp, desk_admin_bp, hooks_bp,
+                      orders_bp, staff_orders_bp):
         app.register_blueprint(blueprint)
 
 

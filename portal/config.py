@@ -33,6 +33,7 @@ class Defaults:
     LOGIN_WINDOW_SECONDS = 15 * 60
     TOKEN_MAX_AGE_SECONDS = 24 * 3600
     PREFERRED_URL_SCHEME = "http"
+    PUBLIC_URL = "http://127.0.0.1:5000"  # how shops reach this site; used for URLs built outside a request (CLI)
     KB_PER_PAGE = 10
     SEARCH_WRITER_TIMEOUT = 10.0
     INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600

@@ -1,7 +1,7 @@
 """The platform-neutral shape every connector produces and the services store."""
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 
 @dataclass
@@ -61,13 +61,18 @@ class OrderData:
 
 
 def money(value) -> Decimal:
-    """Exact decimal from a string or number in a payload ("59.90", 59.9); never through float maths."""
+    """Exact decimal from a string or number in a payload ("59.90", 59.9); never through float maths.
+
+    Rounded half up to cents (BigCommerce sends four decimals); NaN and infinities are refused."""
     if value in (None, ""):
         return Decimal("0")
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01"))
+        amount = Decimal(str(value).strip()).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except InvalidOperation:
-        raise ValueError(f"not an amount: {value!r}") from None
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    return amount
 
 
 def utc(value) -> datetime | None:

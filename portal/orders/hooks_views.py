@@ -1,5 +1,6 @@
 """Webhook endpoints: /hooks/<platform>/<store id>, JSON answers, CSRF-exempt (the signature is the check)."""
 from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import csrf, db
 from portal.orders.ingest import WebhookRejected, receive
@@ -22,5 +23,10 @@ def webhook(platform, store_id):
         db.session.rollback()
         current_app.logger.warning("webhook %s/%s rejected: %s", platform, store_id, exc.message)
         return jsonify(error=exc.message, status=exc.status), exc.status
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent request stored the same delivery or order first; the shop's retry is then harmless.
+        db.session.rollback()
+        return jsonify(error="A concurrent delivery changed this order; please retry.", status=409), 409
     return jsonify(ok=True, outcome=outcome), status

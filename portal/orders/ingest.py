@@ -11,10 +11,11 @@ from portal.models_base import utcnow
 from portal.orders import services
 from portal.orders.models import Platform, Store, WebhookDelivery
 from portal.orders.platforms import get as platform_module
+from portal.orders.rest import ShopApiError
 
 
 class WebhookRejected(DomainError):
-    """A delivery we refuse; `status` is the HTTP answer (401, 400, 404, 413, 415)."""
+    """A delivery we refuse; `status` is the HTTP answer (401, 400, 404, 413, 415; 502 asks the shop to retry)."""
 
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -56,6 +57,9 @@ def receive(*, platform: str, store_id: int, headers, raw: bytes, content_type: 
     except (KeyError, TypeError, ValueError) as exc:
         db.session.rollback()
         raise WebhookRejected(400, f"The payload is not a {platform} {topic or 'order'}: {exc}") from None
+    except ShopApiError as exc:  # BigCommerce: the order could not be fetched; not recorded, so a retry applies it
+        db.session.rollback()
+        raise WebhookRejected(502, f"Could not fetch the order from the shop's API: {exc}") from None
     db.session.add(WebhookDelivery(store_id=store.id, delivery_id=delivery[:128], topic=topic[:80], outcome=outcome,
                                    payload=raw.decode("utf-8", "replace")))
     store.last_delivery_at, store.last_delivery_status = utcnow(), f"{topic}: {outcome}"[:200]

@@ -142,3 +142,11 @@ class WebhookDelivery(db.Model):
     payload: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (UniqueConstraint("store_id", "delivery_id", name="uq_delivery_store_id"),
                       Index("ix_webhook_delivery_received", "received_at"))
+
+
+class OrderLookup(db.Model):
+    """Guest order-status lookups, for the rate limit per IP."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (Index("ix_order_lookup_ip", "ip", "created_at"),)

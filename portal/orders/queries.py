@@ -105,3 +105,18 @@ def local_time(order: Order, value: datetime | None) -> datetime | None:
     from datetime import timezone
 
     return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(order.store.timezone or "UTC"))
+
+
+def status_label(order: Order) -> str:
+    """The order's current step in the reader's language."""
+    return str(STATUS_LABELS[status_key(order)])
+
+
+def _labels():
+    from flask_babel import lazy_gettext as _l
+
+    return {"placed": _l("Placed"), "paid": _l("Paid"), "shipped": _l("Shipped"), "delivered": _l("Delivered"),
+            "cancelled": _l("Cancelled"), "refunded": _l("Refunded")}
+
+
+STATUS_LABELS = _labels()

@@ -140,7 +140,7 @@ def apply_shipment(store: Store, order_external_id: str, data: ShipmentData) -> 
         for key, value in vars(data).items():
             if value is not None:
                 setattr(existing, key, value)
-    if order.fulfillment_status == FulfillmentStatus.UNFULFILLED:
+    if order.fulfillment_status == FulfillmentStatus.UNFULFILLED and data.status != "cancelled":
         order.fulfillment_status = FulfillmentStatus.FULFILLED
     db.session.flush()
     return "shipment"
@@ -155,8 +155,9 @@ def apply_refund(store: Store, order_external_id: str, data: RefundData) -> str:
         order.refunds.append(Refund(**vars(data)))
     db.session.flush()
     refunded = order.refunded_total
-    order.financial_status = (FinancialStatus.REFUNDED if refunded >= order.total
-                              else FinancialStatus.PARTIALLY_REFUNDED)
+    if refunded > 0:  # a restock-only refund moves no money
+        order.financial_status = (FinancialStatus.REFUNDED if refunded >= order.total
+                                  else FinancialStatus.PARTIALLY_REFUNDED)
     db.session.flush()
     return "refund"
 
@@ -200,3 +201,22 @@ def init_app(app):
 def ensure_unique_store_name(name: str) -> None:
     if db.session.scalar(select(Store.id).where(Store.name == name)):
         raise Conflict("A store with this name already exists.", field="name")
+
+
+def check_lookup_rate(ip: str) -> None:
+    """RateLimited after ORDER_LOOKUP_MAX_PER_HOUR guest lookups from one IP; records this one."""
+    from datetime import timedelta
+
+    from flask import current_app
+    from sqlalchemy import func
+
+    from portal.errors import RateLimited
+    from portal.orders.models import OrderLookup
+
+    since = utcnow() - timedelta(hours=1)
+    count = db.session.scalar(select(func.count()).where(OrderLookup.ip == ip, OrderLookup.created_at >= since))
+    if count >= current_app.config["ORDER_LOOKUP_MAX_PER_HOUR"]:
+        raise RateLimited("Too many lookups from your connection. Please try again in an hour, or log in to see "
+                          "your orders.")
+    db.session.add(OrderLookup(ip=ip))
+    db.session.flush()

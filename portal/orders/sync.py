@@ -3,7 +3,7 @@ import base64
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from portal.extensions import db
 from portal.orders import services
@@ -41,10 +41,32 @@ def fetch_bigcommerce_order(store: Store, order_id: str, client: RestClient | No
     order = client.get(f"/v2/orders/{order_id}").data
     if not isinstance(order, dict):
         raise ShopApiError(f"BigCommerce order {order_id}: not found")
-    products = client.get(f"/v2/orders/{order_id}/products").data or []
-    shipments = client.get(f"/v2/orders/{order_id}/shipments").data or []
-    addresses = client.get(f"/v2/orders/{order_id}/shipping_addresses").data or []
+    return _bigcommerce_order(client, order)
+
+
+def _bigcommerce_order(client: RestClient, order: dict):
+    """Order row + its products, shipments and shipping addresses (the same shape for webhooks and backfill)."""
+    products = client.get(f"/v2/orders/{order['id']}/products").data or []
+    shipments = client.get(f"/v2/orders/{order['id']}/shipments").data or []
+    addresses = client.get(f"/v2/orders/{order['id']}/shipping_addresses").data or []
     return bigcommerce.parse_order(order, products, shipments, addresses)
+
+
+def _since(since: datetime, *, naive_utc: bool = False) -> str:
+    """`since` (naive means UTC) in ISO 8601 with its offset, so no shop reads it in its own time zone."""
+    aware = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+    if naive_utc:  # WooCommerce, with dates_are_gmt=true
+        return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return aware.isoformat()
+
+
+def _parsed(parse, payload, *args):
+    """A shop's order in the neutral shape; a payload we cannot read stops the sync with a clear message."""
+    try:
+        return parse(payload, *args)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        order_id = payload.get("id") if isinstance(payload, dict) else None
+        raise ShopApiError(f"order {order_id}: unexpected payload ({exc!r})") from None
 
 
 def backfill(store: Store, *, since: datetime | None = None, sleep=None,
@@ -78,12 +100,12 @@ def _shopify_pages(client: RestClient, since, cursor) -> Iterator:
         url = f"/admin/api/{SHOPIFY_VERSION}/orders.json"
         params = {"status": "any", "limit": 250, "order": "updated_at asc"}
         if since:
-            params["updated_at_min"] = since.isoformat()
+            params["updated_at_min"] = _since(since)
     while url:
         response = client.get(url, params)
         found = _NEXT_LINK.search(response.headers.get("link", ""))
         url, params = (found.group(1) if found else None), None
-        yield [shopify.parse_order(o) for o in (response.data or {}).get("orders", [])], url, None
+        yield [_parsed(shopify.parse_order, o) for o in (response.data or {}).get("orders", [])], url, None
 
 
 def _woo_pages(client: RestClient, since, cursor) -> Iterator:
@@ -91,11 +113,11 @@ def _woo_pages(client: RestClient, since, cursor) -> Iterator:
     while True:
         params = {"page": page, "per_page": 100, "orderby": "modified", "order": "asc"}
         if since:
-            params["modified_after"] = since.isoformat()
+            params.update(modified_after=_since(since, naive_utc=True), dates_are_gmt="true")
         response = client.get("/wp-json/wc/v3/orders", params)
         pages = int(response.headers.get("x-wp-totalpages") or page)
         total = int(response.headers["x-wp-total"]) if response.headers.get("x-wp-total") else None
-        orders = [woocommerce.parse_order(o) for o in response.data or []]
+        orders = [_parsed(woocommerce.parse_order, o) for o in response.data or []]
         more = page < pages and orders
         yield orders, (page + 1 if more else None), total
         if not more:
@@ -109,14 +131,10 @@ def _bigcommerce_pages(client: RestClient, since, cursor) -> Iterator:
     while True:
         params = {"page": page, "limit": limit, "sort": "date_modified:asc"}
         if since:
-            params["min_date_modified"] = since.isoformat()
+            params["min_date_modified"] = _since(since)
         response = client.get("/v2/orders", params)
         rows = response.data or []
-        orders = []
-        for row in rows:
-            products = client.get(f"/v2/orders/{row['id']}/products").data or []
-            shipments = client.get(f"/v2/orders/{row['id']}/shipments").data or []
-            orders.append(bigcommerce.parse_order(row, products, shipments))
+        orders = [_parsed(lambda row: _bigcommerce_order(client, row), row) for row in rows]
         more = len(rows) == limit
         yield orders, (page + 1 if more else None), None
         if not more:

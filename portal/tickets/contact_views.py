@@ -26,8 +26,10 @@ def visitor_id() -> str:
 def form():
     """Contact form for everyone; a signed link lets guests follow their request."""
     form = ContactForm()
-    if request.method == "GET" and current_user.is_authenticated:
-        form.email.data, form.name.data = current_user.email, current_user.name
+    if request.method == "GET":
+        form.subject.data = request.args.get("subject", "")[:200] or None
+        if current_user.is_authenticated:
+            form.email.data, form.name.data = current_user.email, current_user.name
     if form.validate_on_submit():
         if form.website.data:  # honeypot: people never see this field
             return redirect(url_for("contact.sent"))

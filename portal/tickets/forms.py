@@ -11,7 +11,9 @@ from portal.tickets.models import PRIORITY_LABELS, STATUS_LABELS, Status
 TOPIC_LABELS = {
     "order": _l("My order"), "shipping": _l("Shipping and delivery"), "returns": _l("Returns and exchanges"),
     "payment": _l("Payment and refunds"), "product": _l("A product"), "account": _l("My account"),
-    "other": _l("Something else"),
+    "other": _l("Something else"), "where_is_my_order": _l("Where is my order?"),
+    "return_exchange": _l("Return or exchange"), "damaged_wrong": _l("Damaged or wrong item"),
+    "cancel": _l("Cancel my order"),
 }
 
 

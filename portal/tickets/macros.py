@@ -10,7 +10,8 @@ from portal.tickets.models import Macro, Priority, Status, TicketGroup
 
 VARIABLE = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)*)\s*\}\}")
 VARIABLES = ("customer.name", "customer.first_name", "customer.email", "ticket.number", "ticket.subject",
-             "ticket.status", "agent.name", "agent.first_name", "site.name")
+             "ticket.status", "agent.name", "agent.first_name", "site.name", "order.number", "order.status",
+             "order.carrier", "order.tracking_url", "order.eta", "order.items")
 
 
 def macro_context(ticket, agent, site_name: str) -> dict:
@@ -22,7 +23,28 @@ def macro_context(ticket, agent, site_name: str) -> dict:
         "ticket.subject": ticket.subject, "ticket.status": ticket.status.label,
         "agent.name": agent.display_name if agent else "", "agent.first_name": agent.first_name if agent else "",
         "site.name": site_name,
+        **order_context(ticket),
     }
+
+
+def order_context(ticket) -> dict:
+    """order.* variables from the ticket's linked order (empty when none: they stay as placeholders)."""
+    if not ticket.order_id:
+        return {}
+    from flask_babel import format_date
+
+    from portal.orders import queries as order_queries
+
+    order = order_queries.order_by_id(ticket.order_id)
+    if order is None:
+        return {}
+    shipment = order.shipments[-1] if order.shipments else None
+    eta = shipment.estimated_delivery if shipment else None
+    return {"order.number": order.number, "order.status": order_queries.status_label(order),
+            "order.carrier": shipment.carrier if shipment else "",
+            "order.tracking_url": shipment.tracking_url if shipment else "",
+            "order.eta": format_date(order_queries.local_time(order, eta), "long") if eta else "",
+            "order.items": ", ".join(f"{i.quantity} × {i.title}" for i in order.items)}
 
 
 def render(body: str, context: dict) -> str:

@@ -18,7 +18,8 @@ from portal.tickets.models import (
     TicketGroup, TicketMessage, TicketTag,
 )
 
-TOPICS = ("order", "shipping", "returns", "payment", "product", "account", "other")
+TOPICS = ("order", "shipping", "returns", "payment", "product", "account", "other",
+          "where_is_my_order", "return_exchange", "damaged_wrong", "cancel")
 MAX_BODY = 50_000
 
 
@@ -356,6 +357,20 @@ def set_tags(ticket: Ticket, tags, *, actor: User | None, expected_version: int 
         TicketTag(ticket_id=ticket.id, tag=tag) for tag in new if tag not in old]
     _event(ticket, actor, "tags", ", ".join(old), ", ".join(new))
     ticket_changed.send(ticket, kind="tags", actor=actor)
+
+
+def set_order(ticket: Ticket, order, *, actor: User | None) -> None:
+    """Link the ticket to an order (or unlink with None); logged on the timeline."""
+    if actor is not None and actor.is_staff:
+        _require_staff(actor, ticket)
+    new_id = getattr(order, "id", None)
+    if new_id == ticket.order_id:
+        return
+    _touch(ticket)
+    _event(ticket, actor, "order", ticket.order_id and f"order {ticket.order_id}",
+           order and f"order {order.number}")
+    ticket.order_id, ticket.store_id = new_id, getattr(order, "store_id", None)
+    ticket_changed.send(ticket, kind="order", actor=actor)
 
 
 def claim_guest_tickets(user: User) -> int:

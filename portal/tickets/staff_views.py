@@ -79,7 +79,20 @@ def _page(ticket, composer=None, fields=None, merge_form=None, stale=None, statu
         events=queries.timeline(ticket), composer=composer, fields=fields, merge_form=merge_form or MergeForm(),
         macros=macros.visible_macros(current_user), others=presence.others(ticket, current_user),
         requester_tickets=queries.requester_tickets(ticket, current_user), stale=stale,
-        merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None), status
+        merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None,
+        **order_sidebar(ticket)), status
+
+
+def order_sidebar(ticket) -> dict:
+    """The linked order and the requester's recent orders, for the ticket sidebar."""
+    from portal.orders import queries as order_queries
+    from portal.orders.platforms import get as platform_module
+
+    linked = order_queries.order_by_id(ticket.order_id) if ticket.order_id else None
+    return {"linked_order": linked, "order_status": order_queries.status_label,
+            "recent_orders": order_queries.recent_orders_for(ticket.requester_email, ticket.requester_id),
+            "order_admin_url": platform_module(linked.store.platform.value).admin_url(linked.store, linked)
+            if linked else None}
 
 
 @bp.route("/<int:number>")

@@ -13,7 +13,8 @@
   }
 
   function render(items) {
-    list.innerHTML = "";
+    list.innerHTML = ""; active = -1;  // the old highlighted option is gone
+    input.removeAttribute("aria-activedescendant");
     items.forEach(function (item, i) {
       var li = document.createElement("li");
       var a = document.createElement("a");

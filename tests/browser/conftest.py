@@ -1,4 +1,4 @@
-"""A live server on 127.0.0.1 serving the starter help center, and headless Debian Chromium driven by Playwright."""
+"""A live server on 127.0.0.1 serving the starter help center, and headless Debian Chromium (Playwright)."""
 import shutil
 import threading
 from pathlib import Path
