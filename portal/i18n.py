@@ -1,6 +1,6 @@
 """Locale choice: the user's setting, then the help-center language switch, then Accept-Language."""
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -47,5 +47,5 @@ def format_file_size(size: int) -> str:
 def init_app(app):
     app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale,
                                  format_date=format_date, format_datetime=format_datetime,
-                                 format_file_size=format_file_size)
+                                 format_file_size=format_file_size, format_currency=format_currency)
     app.url_defaults(fill_language)

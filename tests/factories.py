@@ -75,3 +75,41 @@ def make_ticket(requester=None, email=None, subject=None, body="My parcel has no
     ticket = services.open_ticket(**values)
     db.session.commit()
     return ticket
+
+
+def make_store(**overrides):
+    from portal.orders import services as order_services
+
+    values = {"platform": "shopify", "name": f"Shop {next(_seq)}", "domain": "shop.example.com",
+              "webhook_secret": "s3cret-value", "timezone": "Europe/Paris"}
+    values.update(overrides)
+    store = order_services.create_store(**values)
+    db.session.commit()
+    return store
+
+
+def make_order(store=None, number=None, email="buyer@example.com", shipped=False, **overrides):
+    """An order through the same path the connectors use (services.upsert_order)."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from portal.orders import services as order_services
+    from portal.orders.data import ItemData, OrderData, ShipmentData
+
+    n = next(_seq)
+    store = store or make_store()
+    values = {"external_id": f"ext-{n}", "number": str(number or 1000 + n), "email": email,
+              "customer_name": "Bea Buyer", "placed_at": datetime(2026, 11, 2, 23, 30),
+              "updated_at": datetime(2026, 11, 2, 23, 30), "currency": "EUR", "subtotal": Decimal("49.90"),
+              "shipping_total": Decimal("4.99"), "total": Decimal("54.89"), "financial_status": "paid",
+              "items": [ItemData(title="Linen shirt", quantity=1, unit_price=Decimal("49.90"), sku="LS-M",
+                                 variant="M")], "shipments": [], "refunds": []}
+    if shipped:
+        values["fulfillment_status"] = "fulfilled"
+        values["shipments"] = [ShipmentData(external_id=f"f-{n}", carrier="Colissimo", tracking_number="6A123",
+                                            tracking_url="https://www.laposte.fr/outils/suivre-vos-envois?code=6A123",
+                                            shipped_at=datetime(2026, 11, 3, 8, 0))]
+    values.update(overrides)
+    order, _ = order_services.upsert_order(store, OrderData(**values))
+    db.session.commit()
+    return order

@@ -193,9 +193,11 @@ def _on_email_verified(user, **_):
 
 
 def init_app(app):
+    from portal.orders.queries import local_time
     from portal.signals import email_verified
 
     email_verified.connect(_on_email_verified)
+    app.jinja_env.globals["order_time"] = local_time
 
 
 def ensure_unique_store_name(name: str) -> None:
