@@ -5,6 +5,7 @@ from portal import database, errors_http, i18n, mail, permissions, search
 from portal.accounts import auth
 from portal.config import load_config
 from portal.markup import render_markdown
+from portal.forum import services as forum_services
 from portal.orders import linking as order_linking
 from portal.orders import services as order_services
 from portal.tickets import services as ticket_services
@@ -51,6 +52,7 @@ def register_extensions(app):
     ticket_services.init_app(app)
     order_services.init_app(app)
     order_linking.init_app(app)
+    forum_services.init_app(app)
 
 
 def _migrations_dir():
@@ -70,6 +72,8 @@ def register_blueprints(app):
     from portal.tickets.contact_views import bp as contact_bp
     from portal.tickets.portal_views import bp as portal_tickets_bp
     from portal.tickets.staff_views import bp as staff_tickets_bp
+    from portal.forum.moderation_views import bp as forum_mod_bp
+    from portal.forum.views import bp as forum_bp
     from portal.orders.hooks_views import bp as hooks_bp
     from portal.orders.staff_views import bp as staff_orders_bp
     from portal.orders.views import bp as orders_bp
@@ -77,7 +81,7 @@ def register_blueprints(app):
 
     for blueprint in (site_bp, accounts_bp, help_bp, portal_bp, staff_bp, kb_staff_bp, uploads_bp, contact_bp,
                       portal_tickets_bp, staff_tickets_bp, desk_admin_bp, hooks_bp,
-                      orders_bp, staff_orders_bp):
+                      orders_bp, staff_orders_bp, forum_bp, forum_mod_bp):
         app.register_blueprint(blueprint)
 
 
@@ -85,9 +89,12 @@ def register_cli(app):
     from portal.accounts.cli import users_cli
     from portal.cli import register_commands
     from portal.kb.cli import kb_cli
+    from portal.orders.cli import orders_cli, stores_cli
     from portal.tickets.cli import tickets_cli
 
     register_commands(app)
     app.cli.add_command(users_cli)
     app.cli.add_command(kb_cli)
     app.cli.add_command(tickets_cli)
+    app.cli.add_command(stores_cli)
+    app.cli.add_command(orders_cli)

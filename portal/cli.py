@@ -65,6 +65,10 @@ def register_commands(app):
                        f"{report.unchanged} unchanged.")
             for error in report.errors:
                 click.echo(f"Error: {error}", err=True)
+        from portal.forum.services import ensure_default_categories
+
+        ensure_default_categories()
+        db.session.commit()
         rebuild_index()
         click.echo("Search index built.")
         email = os.environ.get("PORTAL_ADMIN_EMAIL")

@@ -48,6 +48,10 @@ class Defaults:
     WEBHOOK_PAYLOAD_DAYS = 14
     ORDERS_ENCRYPTION_KEY = None  # a Fernet key; derived from SECRET_KEY when unset
     ORDER_LOOKUP_MAX_PER_HOUR = 10
+    FORUM_PREMODERATE_FIRST_POST = False
+    FORUM_NEW_USER_MAX_LINKS = 2
+    FORUM_POSTS_PER_HOUR = 20
+    FORUM_VOTES_PER_HOUR = 100
 
 
 def _secret_key(instance_path: Path) -> str:

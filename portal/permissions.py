@@ -9,6 +9,7 @@ PERMISSIONS = {
     "staff.manage": {Role.MANAGER},
     "outbox.view": {Role.EDITOR, Role.AGENT, Role.MANAGER},
     "tickets.work": {Role.AGENT, Role.MANAGER},
+    "forum.moderate": {Role.AGENT, Role.MANAGER},
 }
 
 

@@ -14,6 +14,22 @@ def register_loader(kind: str, loader) -> None:
     _LOADERS[kind] = loader
 
 
+# functions(session) yielding every document of a feature, for a full rebuild
+_SOURCES = []
+
+
+def register_source(source) -> None:
+    """Declare how to list all of a feature's documents for `portal kb reindex`."""
+    if source not in _SOURCES:
+        _SOURCES.append(source)
+
+
+def all_documents(session):
+    """Every searchable document of every feature."""
+    for source in _SOURCES:
+        yield from source(session)
+
+
 def schedule(kind: str, row_id: int) -> None:
     """Mark a row to be (re)indexed or removed once the current transaction commits."""
     db.session.info.setdefault("search_pending", set()).add((kind, row_id))

@@ -45,6 +45,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
+    # The desk lists agents and managers on every queue and ticket page: without this index that is a
+    # scan of every customer account.
+    __table_args__ = (Index("ix_user_role", "role"),)
+
     @property
     def is_active(self) -> bool:
         return self.active

@@ -73,7 +73,7 @@ def rebuild_index():
     from portal.models_base import utcnow
 
     started = utcnow() - timedelta(seconds=1)
-    get_index().rebuild(published_documents(db.session))
+    get_index().rebuild(search_sync.all_documents(db.session))
     changed = db.session.scalars(select(Article.id).where(Article.updated_at >= started)).all()
     if changed:
         search_sync.apply({("article", i) for i in changed})

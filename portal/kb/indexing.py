@@ -40,3 +40,4 @@ def published_documents(session):
 
 
 search_sync.register_loader("article", load_articles)
+search_sync.register_source(published_documents)

@@ -218,6 +218,11 @@ def _parsed(line: _Line, row: dict, parsers: dict) -> dict:
     return out
 
 
+def _shown(value: str) -> str:
+    """A value quoted in a message, cut short: a message is one line, not a copy of the cell."""
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
 def _text(value: str) -> str:
     if any(ord(c) < 32 for c in value):
         raise ValueError("contains control characters")
@@ -233,7 +238,7 @@ def _number(value: str) -> str:
 
 def _email(value: str) -> str:
     if not _EMAIL.fullmatch(value):
-        raise ValueError(f"{value!r} is not an email address")
+        raise ValueError(f"{_shown(value)} is not an email address")
     return value.lower()
 
 
@@ -241,38 +246,38 @@ def _when(value: str) -> datetime:
     try:
         return utc(datetime.fromisoformat(value))
     except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 date (like 2024-03-01T14:30:00+01:00)") from None
+        raise ValueError(f"{_shown(value)} is not an ISO 8601 date (like 2024-03-01T14:30:00+01:00)") from None
 
 
 def _currency(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z]{3}", value):
-        raise ValueError(f"{value!r} is not a currency code (like EUR)")
+        raise ValueError(f"{_shown(value)} is not a currency code (like EUR)")
     return value.upper()
 
 
 def _amount(value: str) -> Decimal:
     if not _AMOUNT.fullmatch(value):
-        raise ValueError(f"{value!r} is not an amount (like 59.90: a dot, at most two decimals)")
+        raise ValueError(f"{_shown(value)} is not an amount (like 59.90: a dot, at most two decimals)")
     return Decimal(value).quantize(Decimal("0.01"))
 
 
 def _quantity(value: str) -> int:
     if not re.fullmatch(r"\d{1,6}", value) or int(value) < 1:
-        raise ValueError(f"{value!r} is not a whole number of 1 or more")
+        raise ValueError(f"{_shown(value)} is not a whole number of 1 or more")
     return int(value)
 
 
 def _choice(kind):
     def parse(value: str) -> str:
         if value.lower() not in kind._value2member_map_:
-            raise ValueError(f"{value!r} is not one of {', '.join(kind._value2member_map_)}")
+            raise ValueError(f"{_shown(value)} is not one of {', '.join(kind._value2member_map_)}")
         return value.lower()
     return parse
 
 
 def _url(value: str) -> str:
     if not re.match(r"https?://[^\s/]+", value):
-        raise ValueError(f"{value!r} is not an http or https address")
+        raise ValueError(f"{_shown(value)} is not an http or https address")
     return value
 
 

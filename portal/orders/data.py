@@ -65,7 +65,7 @@ def money(value) -> Decimal:
 
     Rounded half up to cents (BigCommerce sends four decimals); NaN and infinities are refused."""
     if value in (None, ""):
-        return Decimal("0")
+        return Decimal("0.00")
     try:
         amount = Decimal(str(value).strip()).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except InvalidOperation:

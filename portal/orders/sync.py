@@ -12,6 +12,7 @@ from portal.orders.platforms import bigcommerce, shopify, woocommerce
 from portal.orders.rest import RestClient, ShopApiError
 
 SHOPIFY_VERSION = "2024-10"
+BIGCOMMERCE_PAGE_SIZE = 250  # v2 /orders allows up to 250; a shorter page is the last
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="?next"?')
 
 
@@ -127,7 +128,7 @@ def _woo_pages(client: RestClient, since, cursor) -> Iterator:
 
 def _bigcommerce_pages(client: RestClient, since, cursor) -> Iterator:
     page = int(cursor.get("next") or 1)
-    limit = 250
+    limit = BIGCOMMERCE_PAGE_SIZE
     while True:
         params = {"page": page, "limit": limit, "sort": "date_modified:asc"}
         if since:

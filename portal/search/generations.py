@@ -61,8 +61,12 @@ class Generations:
         self.base.mkdir(parents=True, exist_ok=True)
         name = f"{PREFIX}{time.time_ns()}-{os.getpid()}-{secrets.token_hex(3)}"
         os.mkdir(self.base / name)
-        create_in(self.path(name), schema)
+        self.initialise(self.path(name), schema)
         return name
+
+    def initialise(self, path: str, schema) -> None:
+        """Create an empty index in the new generation directory `path`."""
+        create_in(path, schema)
 
     def swap(self, name: str, timeout: float) -> None:
         """Make `name` the active generation; readers pick it up on their next call."""
@@ -131,3 +135,14 @@ class Generations:
         except FileNotFoundError:
             return []
         return [json.loads(line) for line in lines if line.strip()]
+
+
+def replayed(records: list[dict]) -> dict:
+    """The last state of each id the journal touched: its document, or None once deleted."""
+    final = {}
+    for record in records:
+        if record["op"] == "upsert":
+            final.update((str(doc["id"]), doc) for doc in record["docs"])
+        else:
+            final.update((doc_id, None) for doc_id in record["ids"])
+    return final

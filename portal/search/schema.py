@@ -50,19 +50,26 @@ def index_language(lang: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def document_fields(doc: dict) -> dict:
-    """Whoosh fields for one document dict; raises ValueError without an id."""
+def stored_fields(doc: dict) -> dict:
+    """What a hit carries for one document dict; raises ValueError without an id."""
     if not doc.get("id"):
         raise ValueError(f"search document without an id: {doc!r:.80}")
-    lang = doc.get("lang") or DEFAULT_LANGUAGE
-    title, summary, body = doc.get("title") or "", doc.get("summary") or "", doc.get("body") or ""
-    tags = [str(tag) for tag in doc.get("tags") or ()]
-    stored = {"id": str(doc["id"]), "kind": doc.get("kind") or "article", "lang": lang,
-              "category": doc.get("category"), "slug": doc.get("slug"), "url": doc.get("url")}
+    stored = {"id": str(doc["id"]), "kind": doc.get("kind") or "article",
+              "lang": doc.get("lang") or DEFAULT_LANGUAGE, "category": doc.get("category"),
+              "slug": doc.get("slug"), "url": doc.get("url")}
     fields = {name: value for name, value in stored.items() if value}
-    ilang = index_language(lang)
+    fields.update(title=doc.get("title") or "", summary=doc.get("summary") or "",
+                  body=doc.get("body") or "", tags=[str(tag) for tag in doc.get("tags") or ()])
+    return fields
+
+
+def document_fields(doc: dict) -> dict:
+    """Whoosh fields for one document dict; raises ValueError without an id."""
+    fields = stored_fields(doc)
+    title, summary, body, tags = fields["title"], fields["summary"], fields["body"], fields["tags"]
+    ilang = index_language(fields["lang"])
     fields.update(
-        title=title, summary=summary, body=body, tags=tags, title_ac=title,
+        title_ac=title,
         **{f"title_{ilang}": title, f"tags_{ilang}": " ".join(tags),
            f"body_{ilang}": indexed_text(summary, body),
            f"spell_{ilang}": " ".join([title, *tags, summary, body])},

@@ -6,53 +6,22 @@ so no input can be a syntax error.
 """
 import os
 import threading
-from dataclasses import dataclass, field
 from typing import Iterable
 
-from markupsafe import Markup
 from whoosh.index import EmptyIndexError, LockError, open_dir
 from whoosh.query import And, AndMaybe, Or, Term
 
 from .analysis import LANGUAGES, SUGGEST_MAX_GRAM, fold, words
 from .generations import REBUILD_LOCK, Generations, SearchIndexBusy
+from .generations import replayed as _replayed
 from .queries import QueryPlan, corrections, rewrite
 from .ranking import Ranker
+from .results import MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RESULTS, MAX_SUGGEST_WORDS, SearchHit, SearchResults
+from .results import as_int as _as_int
 from .schema import PUBLIC_FIELDS, SCHEMA, document_fields, index_language
 from .snippets import highlight, indexed_text, plain_snippet
 
-MAX_QUERY_CHARS = 256
-MAX_PER_PAGE = 100
-MAX_RESULTS = 10_000
-MAX_SUGGEST_WORDS = 6
-
-
-@dataclass
-class SearchHit:
-    """One result: what a results page shows, plus every stored field in `fields`."""
-
-    id: str
-    kind: str
-    lang: str
-    slug: str | None
-    title: str
-    category: str | None
-    score: float
-    snippet: Markup
-    fields: dict = field(repr=False)
-
-
-@dataclass
-class SearchResults:
-    """One page of results; `corrected` means the hits are for `suggestion`, not `query`."""
-
-    hits: list[SearchHit]
-    total: int
-    page: int
-    per_page: int
-    pages: int
-    query: str
-    suggestion: str | None = None
-    corrected: bool = False
+__all__ = ["SearchHit", "SearchIndex", "SearchResults"]
 
 
 class SearchIndex:
@@ -337,21 +306,3 @@ def _apply_upsert(writer, prepared: list[dict]) -> None:
 def _apply_delete(writer, ids: list[str]) -> None:
     for doc_id in ids:
         writer.delete_by_term("id", doc_id)
-
-
-def _replayed(records: list[dict]) -> dict:
-    """The last state of each id the journal touched: its document, or None once deleted."""
-    final = {}
-    for record in records:
-        if record["op"] == "upsert":
-            final.update((str(doc["id"]), doc) for doc in record["docs"])
-        else:
-            final.update((doc_id, None) for doc_id in record["ids"])
-    return final
-
-
-def _as_int(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        return default

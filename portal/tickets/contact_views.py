@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.errors import DomainError, NotFound
 from portal.extensions import csrf, db
+from portal.forum.notifications import wants as forum_wants
 from portal.tickets import contact, links, notifications, queries, services
 from portal.tickets.forms import ContactForm, ReplyForm
 from portal.tickets.models import Channel, Ticket
@@ -119,13 +120,13 @@ def preferences(token):
     if not email:
         raise NotFound(_("This link is not valid."))
     if request.method == "POST":
-        wanted = request.form.get("ticket_notifications") == "on"
-        notifications.set_preference(email, ticket_notifications=wanted)
+        notifications.set_preference(email, ticket_notifications=request.form.get("ticket_notifications") == "on",
+                                     forum_notifications=request.form.get("forum_notifications") == "on")
         db.session.commit()
         flash(_("Your preferences were saved."), "success")
         return redirect(url_for("contact.preferences", token=token))
     return render_template("tickets/preferences.html", email=email, token=token,
-                           enabled=notifications.wants_notifications(email))
+                           enabled=notifications.wants_notifications(email), forum_enabled=forum_wants(email))
 
 
 @bp.route("/notifications/<token>/unsubscribe", methods=["POST"])
@@ -135,6 +136,6 @@ def one_click_unsubscribe(token):
     email = links.read_unsubscribe_token(token)
     if not email:
         return jsonify(error="This link is not valid."), 404
-    notifications.set_preference(email, ticket_notifications=False)
+    notifications.set_preference(email, ticket_notifications=False, forum_notifications=False)
     db.session.commit()
     return jsonify(ok=True)

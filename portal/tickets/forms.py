@@ -78,13 +78,15 @@ class ComposerForm(FlaskForm):
 
 
 class TicketFieldsForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=[])
+    # Own ids: this form shares the ticket page with the composer, whose fields are also named status, version
+    # and confirm; with the same ids the "Status" label pointed at the composer's "Then set status" select.
+    status = SelectField(_l("Status"), choices=[], id="ticket-status")
     priority = SelectField(_l("Priority"), choices=[(p.value, label) for p, label in PRIORITY_LABELS.items()])
     assignee = SelectField(_l("Assignee"), choices=[])
     group = SelectField(_l("Group"), choices=[])
     tags = StringField(_l("Tags"), render_kw={"placeholder": _l("comma, separated")})
-    version = IntegerField(widget=HiddenField.widget)
-    confirm = HiddenField()
+    version = IntegerField(widget=HiddenField.widget, id="ticket-version")
+    confirm = HiddenField(id="ticket-confirm")
 
     def fill_choices(self, agents, groups):
         self.status.choices = [(s.value, label) for s, label in STATUS_LABELS.items()]

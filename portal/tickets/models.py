@@ -3,7 +3,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, Integer, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -278,6 +278,7 @@ class EmailPreference(db.Model):
     """Notification choices per address (customers, guests and agents alike)."""
     email: Mapped[str] = mapped_column(String(254), primary_key=True)
     ticket_notifications: Mapped[bool] = mapped_column(default=True)
+    forum_notifications: Mapped[bool] = mapped_column(default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

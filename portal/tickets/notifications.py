@@ -116,11 +116,13 @@ def ticket_solved(ticket: Ticket) -> None:
           locale=locale, link=links.customer_link(ticket))
 
 
-def set_preference(email: str, *, ticket_notifications: bool) -> None:
-    """Turn ticket notification mail on or off for an address."""
+def set_preference(email: str, *, ticket_notifications: bool, forum_notifications: bool | None = None) -> None:
+    """Turn ticket (and community) notification mail on or off for an address."""
     from portal.models_base import utcnow
 
-    pref = db.session.get(EmailPreference, email) or EmailPreference(email=email)
+    pref = db.session.get(EmailPreference, email) or EmailPreference(email=email, forum_notifications=True)
     pref.ticket_notifications, pref.updated_at = ticket_notifications, utcnow()
+    if forum_notifications is not None:
+        pref.forum_notifications = forum_notifications
     db.session.add(pref)
     db.session.flush()

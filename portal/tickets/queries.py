@@ -3,15 +3,15 @@ import base64
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_
+from sqlalchemy import and_, exists, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.tickets.access import group_ids, staff_filter
 from portal.tickets.models import (
-    UNSOLVED, Channel, MessageKind, Priority, Status, Ticket, TicketAttachment, TicketEvent, TicketGroup,
-    TicketMessage, TicketTag,
+    PRIORITY_RANK, UNSOLVED, Channel, MessageKind, Priority, Status, Ticket, TicketAttachment, TicketEvent,
+    TicketGroup, TicketMessage, TicketTag,
 )
 
 COUNT_CAP = 10_000
@@ -24,25 +24,36 @@ class QueueView:
 
 
 VIEW_KEYS = ("mine", "unassigned", "groups", "open", "pending", "on_hold", "solved")
+VIEW_STATUSES = {"mine": UNSOLVED, "unassigned": UNSOLVED, "groups": UNSOLVED, "open": (Status.NEW, Status.OPEN),
+                 "pending": (Status.PENDING,), "on_hold": (Status.ON_HOLD,), "solved": (Status.SOLVED,)}
 
 
 def view_condition(key: str, user: User):
     """The WHERE clause of a named queue view for `user`."""
+    owners = _owners(key, user)
+    return and_(*([or_(*owners)] if owners else []), Ticket.status.in_(VIEW_STATUSES[key]))
+
+
+def view_arms(key: str, user: User) -> list[list]:
+    """The view's condition as arms of equalities (owner, status) whose OR is the whole view.
+
+    Each arm is one range of a queue index (ix_ticket_assignee_queue, ix_ticket_group_queue, ix_ticket_queue),
+    already in queue order, so a page reads a few rows per arm instead of sorting the whole view.
+    """
+    owners = [[owner] for owner in _owners(key, user)] or [[]]
+    return [[*owner, Ticket.status == status] for owner in owners for status in VIEW_STATUSES[key]]
+
+
+def _owners(key: str, user: User) -> list:
+    if key not in VIEW_STATUSES:
+        raise ValueError(key)
     if key == "mine":
-        return and_(Ticket.assignee_id == user.id, Ticket.status.in_(UNSOLVED))
+        return [Ticket.assignee_id == user.id]
     if key == "unassigned":
-        return and_(Ticket.assignee_id.is_(None), Ticket.status.in_(UNSOLVED))
+        return [Ticket.assignee_id.is_(None)]
     if key == "groups":
-        return and_(Ticket.group_id.in_(group_ids(user) or [-1]), Ticket.status.in_(UNSOLVED))
-    if key == "open":
-        return Ticket.status.in_((Status.NEW, Status.OPEN))
-    if key == "pending":
-        return Ticket.status == Status.PENDING
-    if key == "on_hold":
-        return Ticket.status == Status.ON_HOLD
-    if key == "solved":
-        return Ticket.status == Status.SOLVED
-    raise ValueError(key)
+        return [Ticket.group_id == group_id for group_id in (group_ids(user) or [-1])]
+    return []  # the status alone makes the view
 
 
 def view_counts(user: User) -> dict[str, int]:
@@ -80,7 +91,8 @@ class Filters:
         if self.status:
             out.append(Ticket.status == (self.status if self.status in Status._value2member_map_ else "-"))
         if self.priority:
-            out.append(Ticket.priority == (self.priority if self.priority in Priority._value2member_map_ else "-"))
+            # priority_rank always moves with priority, and the queue indexes can seek on it.
+            out.append(Ticket.priority_rank == PRIORITY_RANK.get(Priority._value2member_map_.get(self.priority), -1))
         if self.channel:
             out.append(Ticket.channel == (self.channel if self.channel in Channel._value2member_map_ else "-"))
         if self.group:
@@ -131,31 +143,55 @@ def _decode(cursor: str):
         return None
 
 
+QUEUE_ORDER = ("priority_rank", "waiting_since", "id")  # urgent first, then longest waiting
+SOLVED_ORDER = ("updated_at", "id")  # most recent first
+
+
 def queue_page(user: User, view: str, filters: Filters, cursor: str | None = None, per_page: int = 50) -> Page:
-    """One page of a view: urgent first then longest waiting (solved: most recent), keyset-paginated."""
-    query = (select(Ticket).where(staff_filter(user), view_condition(view, user), *filters.conditions())
-             .options(joinedload(Ticket.assignee), joinedload(Ticket.group), selectinload(Ticket.tag_rows)))
-    position = _decode(cursor) if cursor else None
-    if view == "solved":
-        order = (Ticket.updated_at.desc(), Ticket.id.desc())
-        if position and len(position) == 2:
-            query = query.where(tuple_(Ticket.updated_at, Ticket.id) < (position[0], int(position[1])))
+    """One page of a view: urgent first then longest waiting (solved: most recent), keyset-paginated.
+
+    A view of several arms (statuses, groups) reads at most a page per arm in index order and merges them,
+    so the first page and page 500 of All open cost the same however long the queue is.
+    """
+    names, descending = (SOLVED_ORDER, True) if view == "solved" else (QUEUE_ORDER, False)
+    columns = [getattr(Ticket, name) for name in names]
+    common = [staff_filter(user), *filters.conditions(), *_after(cursor, columns, descending)]
+    arms = view_arms(view, user)
+    if len(arms) == 1:
+        query = select(Ticket).where(*common, *arms[0]).order_by(*_sorted(columns, descending))
     else:
-        order = (Ticket.priority_rank, Ticket.waiting_since, Ticket.id)
-        if position and len(position) == 3:
-            try:
-                key = (int(position[0]), datetime.fromisoformat(position[1]), int(position[2]))
-                query = query.where(tuple_(Ticket.priority_rank, Ticket.waiting_since, Ticket.id) > key)
-            except (TypeError, ValueError):
-                pass
-    rows = list(db.session.scalars(query.order_by(*order).limit(per_page + 1)).unique())
+        parts = [select(*columns).where(*common, *arm).order_by(*_sorted(columns, descending)).limit(per_page + 1)
+                 .subquery() for arm in arms]
+        merged = union_all(*(select(part) for part in parts)).subquery()
+        query = (select(Ticket).join(merged, merged.c.id == Ticket.id)
+                 .order_by(*_sorted([merged.c[name] for name in names], descending)))
+    query = query.options(joinedload(Ticket.assignee), joinedload(Ticket.group), selectinload(Ticket.tag_rows))
+    rows = list(db.session.scalars(query.limit(per_page + 1)).unique())
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]
-        last = rows[-1]
-        next_cursor = (_encode(last.updated_at, last.id) if view == "solved"
-                       else _encode(last.priority_rank, last.waiting_since, last.id))
+        next_cursor = _encode(*(getattr(rows[-1], name) for name in names))
     return Page(tickets=rows, next_cursor=next_cursor, filters=filters)
+
+
+def _sorted(columns, descending: bool) -> list:
+    return [column.desc() for column in columns] if descending else list(columns)
+
+
+def _after(cursor: str | None, columns, descending: bool) -> list:
+    """The keyset condition for rows after `cursor` (none for a missing or malformed cursor)."""
+    position = _decode(cursor) if cursor else None
+    if not position or len(position) != len(columns):
+        return []
+    try:
+        if len(columns) == 2:  # solved: (updated_at, id)
+            key = (position[0], int(position[1]))
+        else:
+            key = (int(position[0]), datetime.fromisoformat(position[1]), int(position[2]))
+    except (TypeError, ValueError):
+        return []
+    row = tuple_(*columns)
+    return [row < key if descending else row > key]
 
 
 def thread(ticket: Ticket, *, include_notes: bool) -> list[TicketMessage]:

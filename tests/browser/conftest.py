@@ -1,4 +1,5 @@
 """A live server on 127.0.0.1 serving the starter help center, and headless Debian Chromium (Playwright)."""
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -49,13 +50,25 @@ def starter_instance(tmp_path_factory, template_db):
 
 
 @pytest.fixture
-def live_app(make_app, starter_instance, tmp_path):
+def live_app_config():
+    """Extra create_app settings for live_app; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def smtp_config(smtpd):
+    """live_app_config that sends the app's mail through the test's real SMTP server (`smtpd`)."""
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtpd.port, "MAIL_SUPPRESS_SEND": False}
+
+
+@pytest.fixture
+def live_app(make_app, starter_instance, tmp_path, live_app_config):
     """The real app on a copy of the starter instance, served by a threaded HTTP server; yields LiveApp.
 
     The test keeps an app context, so factories and queries work on the same database.
     """
     shutil.copytree(starter_instance, tmp_path / "instance")
-    app = make_app(SERVER_NAME=None, WTF_CSRF_ENABLED=True)
+    app = make_app(**{"SERVER_NAME": None, "WTF_CSRF_ENABLED": True, **live_app_config})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -114,3 +127,31 @@ def phone_page(new_page):
 @pytest.fixture
 def editor_credentials():
     return EDITOR_EMAIL, PASSWORD
+
+
+@pytest.fixture
+def log_in():
+    """Log `page` in through the real login form; waits until the landing page (portal or staff) opens."""
+    from playwright.sync_api import expect
+
+    def do_log_in(page, email, password=PASSWORD):
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(re.compile(r"/(portal|staff)/$"))
+        return page
+    return do_log_in
+
+
+@pytest.fixture
+def make_shared_macro(live_app):
+    """Create a macro shared with the whole team (saved by a manager, as only managers may share)."""
+    from portal.tickets import macros
+
+    def build(title, body, **fields):
+        manager = make_user(role=Role.MANAGER, name="Mia Manager")
+        macro = macros.save_macro(actor=manager, title=title, body=body, shared=True, **fields)
+        db.session.commit()
+        return macro
+    return build
