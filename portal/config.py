@@ -36,6 +36,7 @@ class Defaults:
     PUBLIC_URL = "http://127.0.0.1:5000"  # how shops reach this site; used for URLs built outside a request (CLI)
     KB_PER_PAGE = 10
     SEARCH_WRITER_TIMEOUT = 10.0
+    SEARCH_BACKEND = "whoosh"  # or "sqlite" (SQLite FTS5), faster for large communities
     INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600
     MAIL_DOMAIN = None  # right-hand side of Message-IDs; defaults to the site's host
     TICKET_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024

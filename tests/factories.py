@@ -113,3 +113,28 @@ def make_order(store=None, number=None, email="buyer@example.com", shipped=False
     order, _ = order_services.upsert_order(store, OrderData(**values))
     db.session.commit()
     return order
+
+
+def make_question(author=None, category=None, title=None, body="I would like to know more about this.", **overrides):
+    from portal.forum import services as forum_services
+    from portal.forum.models import ForumCategory
+
+    n = next(_seq)
+    author = author or make_user()
+    if category is None:
+        category = ForumCategory(slug=f"forum-cat-{n}", name=f"Forum category {n}", description="", position=n,
+                                 question_count=0)
+        db.session.add(category)
+        db.session.flush()
+    question = forum_services.ask(author=author, category=category, title=title or f"How does thing {n} work?",
+                                  body=body, **overrides)
+    db.session.commit()
+    return question
+
+
+def make_answer(question, author=None, body="Here is what worked for me.", **overrides):
+    from portal.forum import services as forum_services
+
+    answer = forum_services.answer(author=author or make_user(), question=question, body=body, **overrides)
+    db.session.commit()
+    return answer

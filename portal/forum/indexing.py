@@ -20,7 +20,7 @@ def answer_document(a: Answer) -> dict:
 
     q = a.question
     return {"id": f"answer:{a.id}", "kind": "answer", "lang": q.lang, "slug": str(a.id), "title": q.title,
-            "tags": list(q.tags or []), "summary": "accepted" if q.accepted_answer_id == a.id else "",
+            "tags": list(q.tags or []), "summary": "accepted" if q.accepted_answer_id == a.id else ("official" if a.official else ""),
             "body": markdown_to_text(a.body), "category": q.category.slug,
             "url": f"/community/q/{q.id}-{question_slug(q)}#a{a.id}"}
 

@@ -5,10 +5,29 @@ from portal.kb import services
 from portal.search import SearchResults, get_index
 
 
+ANSWER_BOOST = {"accepted": 1.5, "official": 1.3}  # community answers ranked higher
+
+
 @dataclass
 class HelpSearch:
     results: SearchResults
     log_id: int | None
+    community: list = None
+
+
+def community_answers(query: str, *, lang: str, limit: int = 3) -> list:
+    """Matching community answers and questions, accepted answers first among equals."""
+    if not query:
+        return []
+    found = get_index().search(query, lang=lang, kinds=("answer", "question"), per_page=limit * 2)
+    hits = sorted(found.hits, key=lambda h: -(h.score * ANSWER_BOOST.get(h.fields.get("summary"), 1.0)))
+    seen, out = set(), []
+    for hit in hits:  # one entry per question
+        url = (hit.fields.get("url") or "").split("#")[0]
+        if url not in seen:
+            seen.add(url)
+            out.append(hit)
+    return out[:limit]
 
 
 def search_help(query: str, *, lang: str, category: str | None = None, page: int = 1,
@@ -20,7 +39,8 @@ def search_help(query: str, *, lang: str, category: str | None = None, page: int
     log_id = None
     if log and query and page == 1:
         log_id = services.log_search(query=query, lang=lang, result_count=results.total).id
-    return HelpSearch(results=results, log_id=log_id)
+    community = community_answers(query, lang=lang) if page == 1 else []
+    return HelpSearch(results=results, log_id=log_id, community=community)
 
 
 def suggest_help(text: str, *, lang: str, limit: int = 5) -> list[dict]:

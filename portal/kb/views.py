@@ -108,7 +108,7 @@ def search(lang):
     found = search_help(q, lang=lang, category=category, page=page)
     db.session.commit()
     return render_template("help/search.html", lang=lang, q=q, category=category, search=found.results,
-                           log_id=found.log_id, categories=queries.categories_with_counts(lang))
+                           log_id=found.log_id, community=found.community or [], categories=queries.categories_with_counts(lang))
 
 
 @bp.route("/<lang>/suggest")

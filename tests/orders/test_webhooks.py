@@ -1,5 +1,6 @@
 """Webhooks through POST /hooks/<platform>/<store id>: signatures, rejections that store nothing, replays,
 out-of-order deliveries and each platform's topics."""
+import io
 from datetime import datetime
 from decimal import Decimal
 
@@ -300,3 +301,15 @@ def test_bigcommerce_api_failure_is_a_502_so_the_shop_retries(store_for, deliver
     retry = deliver(store, payloads.bigcommerce_hook())
     assert retry.status_code == 200 and retry.get_json()["outcome"] == "created"
     assert count(Refund) == 0 and count(Order) == 1
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_too(app, store_for, client):
+    """No Content-Length: the view reads one byte past the limit and the size check catches it."""
+    store = store_for("shopify")
+    app.config["WEBHOOK_MAX_BYTES"] = 1024
+    raw = payloads.body(payloads.shopify_order(note="x" * 2000))
+    headers = payloads.signed_headers("shopify", "shpss_0123456789abcdef", raw)
+    response = client.post(f"/hooks/shopify/{store.id}", input_stream=io.BytesIO(raw), headers=headers,
+                           content_type="application/json", environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413
+    assert stored_nothing()

@@ -3,13 +3,8 @@ import pytest
 from flask import Flask
 from markupsafe import Markup
 
-from portal.search import SearchIndex, SearchResults, get_index, init_app
+from portal.search import BACKENDS, SearchResults, get_index, init_app
 from tests.search.factories import ids, make_doc
-
-
-@pytest.fixture
-def index(tmp_path):
-    return SearchIndex(str(tmp_path / "search"), writer_timeout=5)
 
 
 @pytest.fixture
@@ -258,14 +253,26 @@ def test_suggest_filters_and_limits(help_center):
     assert help_center.suggest("ret", kinds=("question",)) == []
 
 
-def test_init_app_and_get_index(tmp_path):
+def test_init_app_and_get_index(tmp_path, backend):
     app = Flask(__name__)
-    app.config["SEARCH_INDEX_PATH"] = str(tmp_path / "idx")
+    app.config.update(SEARCH_INDEX_PATH=str(tmp_path / "idx"), SEARCH_BACKEND=backend)
 
     init_app(app)
 
     assert not (tmp_path / "idx").exists()  # nothing touches the disk before the first use
     with app.app_context():
         assert get_index() is app.extensions["search"]
+        assert type(get_index()) is BACKENDS[backend]
         get_index().upsert([make_doc(1, "Returns")])
         assert get_index().search("returns").total == 1
+
+
+def test_whoosh_is_the_default_and_an_unknown_backend_is_refused(tmp_path):
+    app = Flask(__name__)
+    app.config["SEARCH_INDEX_PATH"] = str(tmp_path / "idx")
+    init_app(app)
+    assert type(app.extensions["search"]) is BACKENDS["whoosh"]
+
+    app.config["SEARCH_BACKEND"] = "elastic"
+    with pytest.raises(ValueError, match="SEARCH_BACKEND"):
+        init_app(app)
