@@ -63,6 +63,7 @@ def receive(*, platform: str, store_id: int, headers, raw: bytes, content_type: 
     db.session.add(WebhookDelivery(store_id=store.id, delivery_id=delivery[:128], topic=topic[:80], outcome=outcome,
                                    payload=raw.decode("utf-8", "replace")))
     store.last_delivery_at, store.last_delivery_status = utcnow(), f"{topic}: {outcome}"[:200]
+    purge_payloads()  # keep raw payloads only WEBHOOK_PAYLOAD_DAYS (an indexed update, cheap)
     db.session.flush()
     return 200, outcome
 
@@ -93,14 +94,13 @@ def _apply(store, module, topic: str, payload: dict) -> str:
 
 def purge_payloads(days: int | None = None) -> int:
     """Forget raw payloads older than WEBHOOK_PAYLOAD_DAYS (the delivery ids stay, for idempotency)."""
+    from sqlalchemy import update
+
     days = current_app.config["WEBHOOK_PAYLOAD_DAYS"] if days is None else days
     cutoff = utcnow() - timedelta(days=days)
-    rows = db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.received_at < cutoff,
-                                                            WebhookDelivery.payload.is_not(None))).all()
-    for row in rows:
-        row.payload = None
-    db.session.flush()
-    return len(rows)
+    return db.session.execute(update(WebhookDelivery).where(WebhookDelivery.received_at < cutoff,
+                                                            WebhookDelivery.payload.is_not(None))
+                              .values(payload=None)).rowcount
 
 
 def forget_deliveries(days: int = 90) -> int:
