@@ -2,11 +2,13 @@
 import os
 
 from flask import Blueprint, abort, current_app, render_template, send_file
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.kb.models import Article, ArticleStatus, SearchLog
 from portal.mail import OutgoingMail
+from portal.permissions import can
 from portal.staff.access import permission_required, staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -21,8 +23,18 @@ def home():
         select(SearchLog.query, SearchLog.lang, func.count(SearchLog.id).label("n"))
         .where(SearchLog.result_count == 0).group_by(SearchLog.query, SearchLog.lang)
         .order_by(func.count(SearchLog.id).desc()).limit(10)).all()
+    desk = None
+    if can(current_user, "tickets.work"):
+        from portal.tickets.queries import view_counts
+
+        desk = view_counts(current_user)
+    flags = None
+    if can(current_user, "forum.moderate"):
+        from portal.forum.queries import open_flags, pending_posts
+
+        flags = {"flags": len(open_flags()), "pending": len(pending_posts())}
     return render_template("staff/home.html", counts={s: counts.get(s, 0) for s in ArticleStatus},
-                           no_result=no_result)
+                           no_result=no_result, desk=desk, flags=flags)
 
 
 @bp.route("/outbox")

@@ -57,13 +57,12 @@ def _owners(key: str, user: User) -> list:
 
 
 def view_counts(user: User) -> dict[str, int]:
-    """How many tickets each view holds (capped at COUNT_CAP so deep queues stay fast)."""
+    """How many tickets each view holds (capped at COUNT_CAP so deep queues stay fast), in one statement."""
     scope = staff_filter(user)
-    counts = {}
-    for key in VIEW_KEYS:
-        inner = select(Ticket.id).where(scope, view_condition(key, user)).limit(COUNT_CAP).subquery()
-        counts[key] = db.session.scalar(select(func.count()).select_from(inner))
-    return counts
+    counts = [select(func.count()).select_from(
+        select(Ticket.id).where(scope, view_condition(key, user)).limit(COUNT_CAP).subquery()).scalar_subquery()
+        .label(key) for key in VIEW_KEYS]
+    return dict(db.session.execute(select(*counts)).one()._mapping)
 
 
 @dataclass

@@ -309,7 +309,8 @@ def test_a_chunked_body_over_the_limit_is_a_413_too(app, store_for, client):
     app.config["WEBHOOK_MAX_BYTES"] = 1024
     raw = payloads.body(payloads.shopify_order(note="x" * 2000))
     headers = payloads.signed_headers("shopify", "shpss_0123456789abcdef", raw)
+    chunked = {"wsgi.input_terminated": True, "CONTENT_LENGTH": ""}
     response = client.post(f"/hooks/shopify/{store.id}", input_stream=io.BytesIO(raw), headers=headers,
-                           content_type="application/json", environ_overrides={"wsgi.input_terminated": True})
+                           content_type="application/json", environ_overrides=chunked)
     assert response.status_code == 413
     assert stored_nothing()
