@@ -12,9 +12,21 @@ from portal.tickets import services as ticket_services
 from portal.extensions import babel, csrf, db, login_manager, migrate
 
 
+class PortalFlask(Flask):
+    """Flask that builds external URLs from PUBLIC_URL outside a request (CLI, jobs, mail)."""
+
+    def create_url_adapter(self, request):
+        if request is None and not self.config.get("SERVER_NAME") and self.config.get("PUBLIC_URL"):
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(self.config["PUBLIC_URL"])
+            return self.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http")
+        return super().create_url_adapter(request)
+
+
 def create_app(overrides=None):
     """Build the app: configuration, extensions, blueprints, error handlers, CLI."""
-    app = Flask(
+    app = PortalFlask(
         __name__,
         template_folder="../templates",
         static_folder="../static",
