@@ -1,4 +1,4 @@
-"""Demo data: the starter help center, customers and one user per staff role."""
+"""Demo data: the starter help center, customers, one user per staff role, tickets and the community."""
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
@@ -33,6 +33,10 @@ def load_demo(content_dir) -> list[str]:
     from portal.tickets import demo as ticket_demo
 
     lines += ticket_demo.load(users)
+    db.session.commit()
+    from portal.forum import demo as forum_demo
+
+    lines += forum_demo.load(users)
     db.session.commit()
     rebuild_index()
     lines.append("Demo logins (password for all: %s):" % DEMO_PASSWORD)

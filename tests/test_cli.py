@@ -36,15 +36,22 @@ def test_demo_is_idempotent_and_prints_logins(app, runner):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "agent@demo.comptoir.test" in first.output and "demo-password-1" in first.output
+    from portal.forum.models import Answer, Question
     from portal.tickets.models import Ticket
 
     users = db.session.scalar(select(func.count(User.id)))
     tickets = db.session.scalar(select(func.count(Ticket.id)))
     assert tickets >= 4
+    questions = db.session.scalar(select(func.count(Question.id)))
+    assert questions >= 5 and {"en", "fr"} <= set(db.session.scalars(select(Question.lang)))
+    assert db.session.scalar(select(func.count(Question.id)).where(Question.accepted_answer_id.is_not(None))) == 1
+    assert db.session.scalar(select(func.count(Answer.id)).where(Answer.official.is_(True))) >= 1
+    assert "Demo community" in first.output
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
     assert db.session.scalar(select(func.count(User.id))) == users
     assert db.session.scalar(select(func.count(Ticket.id))) == tickets
+    assert db.session.scalar(select(func.count(Question.id))) == questions
     roles = set(db.session.scalars(select(User.role)))
     assert roles == {Role.CUSTOMER, Role.EDITOR, Role.AGENT, Role.MANAGER}
 

@@ -1,7 +1,7 @@
 """Read side of the knowledge base: help-center lists, related articles, the editor's list."""
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from portal.errors import NotFound
 from portal.extensions import db
@@ -76,7 +76,8 @@ def related_articles(article: Article, limit: int = 5) -> list[Article]:
         if shared or same:
             scored.append((-shared * 2 - same, other.position, other.id))
     chosen = [other_id for *_, other_id in sorted(scored)[:limit]]
-    found = articles_by_ids(chosen)
+    found = {a.id: a for a in db.session.scalars(  # a list of links: no body (other columns load on access)
+        select(Article).options(load_only(Article.slug, Article.lang, Article.title)).where(Article.id.in_(chosen)))}
     return [found[i] for i in chosen if i in found]
 
 

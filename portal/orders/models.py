@@ -97,6 +97,11 @@ class Order(db.Model):
         return sum((r.amount for r in self.refunds), Decimal("0"))
 
 
+# Staff search by name prefix: SQLite serves `customer_name LIKE 'abc%'` (case-insensitive for ASCII) from an
+# index only when the index uses NOCASE; without it the search read every order (bench/orders.py).
+Index("ix_order_customer_name_nocase", Order.customer_name.collate("NOCASE")).ddl_if(dialect="sqlite")
+
+
 class OrderItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"), index=True)

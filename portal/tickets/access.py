@@ -36,6 +36,22 @@ def staff_filter(user: User):
     return mine
 
 
+def scope_owners(user: User) -> list[dict] | None:
+    """staff_filter as equality sets on ticket columns (None: every ticket; []: none), any one admits a ticket.
+
+    {"assignee_id": 7} or {"group_id": 2}: the queue reads each set through its own index range.
+    """
+    scope = agent_scope(user)
+    if scope is None:
+        return []
+    if scope == Scope.ALL:
+        return None
+    owners = [{"assignee_id": user.id}]
+    if scope == Scope.GROUPS:
+        owners += [{"group_id": group_id} for group_id in group_ids(user)]
+    return owners
+
+
 def staff_can_see(user: User, ticket: Ticket) -> bool:
     """True when `user` works tickets and `ticket` is in their scope."""
     scope = agent_scope(user)

@@ -160,6 +160,9 @@ class Ticket(db.Model):
         Index("ix_ticket_queue", "status", "priority_rank", "waiting_since", "id"),
         Index("ix_ticket_assignee_queue", "assignee_id", "status", "priority_rank", "waiting_since", "id"),
         Index("ix_ticket_group_queue", "group_id", "status", "priority_rank", "waiting_since", "id"),
+        # Unassigned (or my) tickets of a group: the queues of agents whose scope is their groups.
+        Index("ix_ticket_group_assignee_queue", "group_id", "status", "assignee_id", "priority_rank", "waiting_since",
+              "id"),
         Index("ix_ticket_requester_updated", "requester_id", "updated_at"),
         Index("ix_ticket_status_updated", "status", "updated_at"),
     )

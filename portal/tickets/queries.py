@@ -3,12 +3,12 @@ import base64
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_, union_all
+from sqlalchemy import and_, exists, func, literal, or_, select, tuple_, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.tickets.access import group_ids, staff_filter
+from portal.tickets.access import group_ids, scope_owners, staff_filter
 from portal.tickets.models import (
     PRIORITY_RANK, UNSOLVED, Channel, MessageKind, Priority, Status, Ticket, TicketAttachment, TicketEvent,
     TicketGroup, TicketMessage, TicketTag,
@@ -29,40 +29,78 @@ VIEW_STATUSES = {"mine": UNSOLVED, "unassigned": UNSOLVED, "groups": UNSOLVED, "
 
 
 def view_condition(key: str, user: User):
-    """The WHERE clause of a named queue view for `user`."""
-    owners = _owners(key, user)
+    """The WHERE clause of a named queue view for `user` (without the agent's scope: see staff_filter)."""
+    owners = [and_(*_equal(owner)) for owner in _view_owners(key, user) if owner]
     return and_(*([or_(*owners)] if owners else []), Ticket.status.in_(VIEW_STATUSES[key]))
 
 
-def view_arms(key: str, user: User) -> list[list]:
-    """The view's condition as arms of equalities (owner, status) whose OR is the whole view.
+def view_arms(key: str, user: User) -> list[dict]:
+    """What `user` sees in a view, as equality sets (agent scope x view owner) whose union is the view.
 
-    Each arm is one range of a queue index (ix_ticket_assignee_queue, ix_ticket_group_queue, ix_ticket_queue),
-    already in queue order, so a page reads a few rows per arm instead of sorting the whole view.
+    Each set plus a status is one range of a queue index (ix_ticket_assignee_queue, ix_ticket_group_queue,
+    ix_ticket_queue) already in queue order: pages and counts read those ranges instead of sorting the view.
     """
-    owners = [[owner] for owner in _owners(key, user)] or [[]]
-    return [[*owner, Ticket.status == status] for owner in owners for status in VIEW_STATUSES[key]]
+    scope = scope_owners(user)
+    arms = []
+    for granted in [{}] if scope is None else scope:
+        for owner in _view_owners(key, user):
+            if any(column in granted and granted[column] != value for column, value in owner.items()):
+                continue  # e.g. assigned to me and unassigned
+            arm = {**granted, **owner}
+            if arm not in arms:
+                arms.append(arm)
+    # A set that adds conditions to another one only repeats some of its tickets.
+    return [arm for arm in arms if not any(other != arm and other.items() <= arm.items() for other in arms)]
 
 
-def _owners(key: str, user: User) -> list:
+def _view_owners(key: str, user: User) -> list[dict]:
     if key not in VIEW_STATUSES:
         raise ValueError(key)
     if key == "mine":
-        return [Ticket.assignee_id == user.id]
+        return [{"assignee_id": user.id}]
     if key == "unassigned":
-        return [Ticket.assignee_id.is_(None)]
+        return [{"assignee_id": None}]
     if key == "groups":
-        return [Ticket.group_id == group_id for group_id in (group_ids(user) or [-1])]
-    return []  # the status alone makes the view
+        return [{"group_id": group_id} for group_id in (group_ids(user) or [-1])]
+    return [{}]  # the status alone makes the view
+
+
+def _equal(arm: dict) -> list:
+    return [getattr(Ticket, column).is_(None) if value is None else getattr(Ticket, column) == value
+            for column, value in arm.items()]
 
 
 def view_counts(user: User) -> dict[str, int]:
     """How many tickets each view holds (capped at COUNT_CAP so deep queues stay fast), in one statement."""
-    scope = staff_filter(user)
-    counts = [select(func.count()).select_from(
-        select(Ticket.id).where(scope, view_condition(key, user)).limit(COUNT_CAP).subquery()).scalar_subquery()
-        .label(key) for key in VIEW_KEYS]
+    counts = []
+    for key in VIEW_KEYS:
+        arms = view_arms(key, user)
+        if not arms:
+            counts.append(literal(0).label(key))
+            continue
+        inner = select(Ticket.id).where(_visible(arms, VIEW_STATUSES[key])).limit(COUNT_CAP).subquery()
+        counts.append(select(func.count()).select_from(inner).scalar_subquery().label(key))
     return dict(db.session.execute(select(*counts)).one()._mapping)
+
+
+def _visible(arms: list[dict], statuses) -> object:
+    """The union of arms as one WHERE clause that SQLite serves from the queue indexes.
+
+    What all arms share comes first and arms differing by one column become an IN, so SQLite seeks each
+    (group, status, assignee) range; other unions become an OR of arms, which it reads as a MULTI-INDEX OR.
+    """
+    common = {column: value for column, value in arms[0].items()
+              if all(column in arm and arm[column] == value for arm in arms)}
+    rest = [{column: value for column, value in arm.items() if column not in common} for arm in arms]
+    columns = {column for arm in rest for column in arm}
+    status = Ticket.status.in_(statuses)
+    if rest == [{}]:
+        return and_(*_equal(common), status)
+    if len(columns) == 1 and all(len(arm) == 1 and None not in arm.values() for arm in rest):
+        column = columns.pop()
+        return and_(*_equal(common), getattr(Ticket, column).in_([arm[column] for arm in rest]), status)
+    # The status inside each arm, or SQLite reads the status range and checks the arms row by row.
+    return and_(*_equal(common), or_(*(and_(*_equal(arm), status) for arm in rest)))
 
 
 @dataclass
@@ -149,19 +187,22 @@ SOLVED_ORDER = ("updated_at", "id")  # most recent first
 def queue_page(user: User, view: str, filters: Filters, cursor: str | None = None, per_page: int = 50) -> Page:
     """One page of a view: urgent first then longest waiting (solved: most recent), keyset-paginated.
 
-    A view of several arms (statuses, groups) reads at most a page per arm in index order and merges them,
-    so the first page and page 500 of All open cost the same however long the queue is.
+    Each (arm, status) range is read in index order up to one page and the ranges are merged, so the first
+    page and page 500 of All open cost the same however long the queue is.
     """
     names, descending = (SOLVED_ORDER, True) if view == "solved" else (QUEUE_ORDER, False)
     columns = [getattr(Ticket, name) for name in names]
-    common = [staff_filter(user), *filters.conditions(), *_after(cursor, columns, descending)]
-    arms = view_arms(view, user)
-    if len(arms) == 1:
-        query = select(Ticket).where(*common, *arms[0]).order_by(*_sorted(columns, descending))
+    common = [*filters.conditions(), *_after(cursor, columns, descending)]
+    ranges = [[*_equal(arm), Ticket.status == status] for arm in view_arms(view, user)
+              for status in VIEW_STATUSES[view]]
+    if not ranges:  # no ticket work
+        return Page(tickets=[], next_cursor=None, filters=filters)
+    if len(ranges) == 1:
+        query = select(Ticket).where(*common, *ranges[0]).order_by(*_sorted(columns, descending))
     else:
-        parts = [select(*columns).where(*common, *arm).order_by(*_sorted(columns, descending)).limit(per_page + 1)
-                 .subquery() for arm in arms]
-        merged = union_all(*(select(part) for part in parts)).subquery()
+        parts = [select(*columns).where(*common, *where).order_by(*_sorted(columns, descending))
+                 .limit(per_page + 1).subquery() for where in ranges]
+        merged = union(*(select(part) for part in parts)).subquery()  # UNION: arms of a scope may overlap
         query = (select(Ticket).join(merged, merged.c.id == Ticket.id)
                  .order_by(*_sorted([merged.c[name] for name in names], descending)))
     query = query.options(joinedload(Ticket.assignee), joinedload(Ticket.group), selectinload(Ticket.tag_rows))

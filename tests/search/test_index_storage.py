@@ -1,36 +1,27 @@
-"""Writing: updates, deletes, generations and rebuilds, several writers at once, lock timeouts."""
+"""Writing: updates, deletes, generations and rebuilds, several writers at once, lock timeouts.
+
+Both backends (the `index` fixture); the tests that hold a backend's own lock are per backend.
+"""
 import multiprocessing
+import sqlite3
 import threading
 import time
 
 import pytest
 
-from portal.search import SearchIndex, SearchIndexBusy
+from portal.search import SearchIndex, SearchIndexBusy, SqliteSearchIndex, create_index
+from tests.search.conftest import generations, generations_dir
 from tests.search.factories import ids, make_doc
 
 
-@pytest.fixture
-def base(tmp_path):
-    return tmp_path / "search"
-
-
-@pytest.fixture
-def index(base):
-    return SearchIndex(str(base), writer_timeout=5)
-
-
-def generations(base):
-    return sorted(p.name for p in base.glob("gen-*"))
-
-
-def test_first_use_creates_the_first_generation(base, index):
+def test_first_use_creates_the_first_generation(backend, base, index):
     assert not base.exists()  # the constructor touches nothing
 
     assert index.doc_count() == 0
     assert index.search("anything").total == 0
 
-    assert len(generations(base)) == 1
-    assert (base / "CURRENT").read_text() == generations(base)[0]
+    assert len(generations(backend, base)) == 1
+    assert (generations_dir(backend, base) / "CURRENT").read_text() == generations(backend, base)[0]
 
 
 def test_an_edit_is_searchable_at_once_and_the_old_text_is_gone(index):
@@ -66,8 +57,8 @@ def test_a_document_without_id_is_refused(index):
         index.upsert([{"title": "No id"}])
 
 
-def test_another_instance_sees_writes_on_its_next_search(base, index):
-    other = SearchIndex(str(base))
+def test_another_instance_sees_writes_on_its_next_search(open_index, index):
+    other = open_index()
     assert other.search("parcel").total == 0  # opens and caches its searcher
 
     index.upsert([make_doc(1, "Parcel lockers")])
@@ -75,16 +66,16 @@ def test_another_instance_sees_writes_on_its_next_search(base, index):
     assert ids(other.search("parcel")) == ["article:1"]
 
 
-def test_rebuild_swaps_generations_under_a_reader_that_stays_open(base, index):
+def test_rebuild_swaps_generations_under_a_reader_that_stays_open(backend, base, open_index, index):
     index.upsert([make_doc(1, "Old article about pigeons")])
-    reader = SearchIndex(str(base))
+    reader = open_index()
     assert ids(reader.search("pigeons")) == ["article:1"]
-    old_generation = generations(base)
+    old_generation = generations(backend, base)
 
     index.rebuild(make_doc(i, f"Fresh article {i} about drones") for i in range(2, 5))
 
-    assert generations(base) != old_generation and len(generations(base)) == 1
-    assert (base / "CURRENT").read_text() == generations(base)[0]
+    assert generations(backend, base) != old_generation and len(generations(backend, base)) == 1
+    assert (generations_dir(backend, base) / "CURRENT").read_text() == generations(backend, base)[0]
     for instance in (index, reader):
         assert instance.search("pigeons").total == 0
         assert instance.search("drones").total == 3
@@ -93,12 +84,12 @@ def test_rebuild_swaps_generations_under_a_reader_that_stays_open(base, index):
     assert index.search("drones").total == 4
 
 
-def test_searches_use_the_old_generation_while_a_rebuild_runs(base, index):
+def test_searches_use_the_old_generation_while_a_rebuild_runs(open_index, index):
     index.upsert([make_doc(1, "Old pigeons")])
     seen_during_rebuild = []
 
     def documents():
-        seen_during_rebuild.append(SearchIndex(str(base)).search("pigeons").total)
+        seen_during_rebuild.append(open_index().search("pigeons").total)
         yield make_doc(2, "New drones")
 
     index.rebuild(documents())
@@ -107,9 +98,9 @@ def test_searches_use_the_old_generation_while_a_rebuild_runs(base, index):
     assert index.search("pigeons").total == 0
 
 
-def test_writes_made_during_a_rebuild_survive_the_swap(base, index):
+def test_writes_made_during_a_rebuild_survive_the_swap(backend, base, open_index, index):
     index.upsert([make_doc(1, "Returns")])
-    other_worker = SearchIndex(str(base), writer_timeout=5)
+    other_worker = open_index()
 
     def documents():
         yield make_doc(1, "Returns")
@@ -125,12 +116,13 @@ def test_writes_made_during_a_rebuild_survive_the_swap(base, index):
     assert sorted(hit.id for hit in index.search("returns refunds pickup gift").hits) == [
         "article:1", "article:3"]
     assert ids(index.search("refunds")) == ["article:1"]
-    assert not (base / "REBUILDING").exists() and not (base / "REBUILDING.journal").exists()
+    layout = generations_dir(backend, base)
+    assert not (layout / "REBUILDING").exists() and not (layout / "REBUILDING.journal").exists()
 
 
-def test_a_failed_rebuild_leaves_the_active_generation_alone(base, index):
+def test_a_failed_rebuild_leaves_the_active_generation_alone(backend, base, index):
     index.upsert([make_doc(1, "Returns")])
-    before = generations(base)
+    before = generations(backend, base)
 
     def broken():
         yield make_doc(2, "Gift cards")
@@ -139,15 +131,15 @@ def test_a_failed_rebuild_leaves_the_active_generation_alone(base, index):
     with pytest.raises(RuntimeError):
         index.rebuild(broken())
 
-    assert generations(base) == before
+    assert generations(backend, base) == before
     assert ids(index.search("returns")) == ["article:1"] and index.search("gift").total == 0
     index.upsert([make_doc(3, "Store pickup")])  # no journal left behind to confuse writers
-    assert not (base / "REBUILDING.journal").exists()
+    assert not (generations_dir(backend, base) / "REBUILDING.journal").exists()
 
 
-def test_two_threads_writing_at_once_lose_nothing(base):
+def test_two_threads_writing_at_once_lose_nothing(open_index):
     def write(start):
-        worker = SearchIndex(str(base), writer_timeout=30)
+        worker = open_index(writer_timeout=30)
         for i in range(start, start + 50):
             worker.upsert([make_doc(i, f"Concurrent parcel {i}")])
 
@@ -157,7 +149,7 @@ def test_two_threads_writing_at_once_lose_nothing(base):
     for thread in threads:
         thread.join()
 
-    index = SearchIndex(str(base))
+    index = open_index()
     assert index.doc_count() == 100
     assert index.search("concurrent", per_page=100).total == 100
 
@@ -195,17 +187,17 @@ def test_one_instance_shared_by_threads_that_search_and_write(index):
     assert index.search("shared parcel").total == 50
 
 
-def _write_fifty(base, start):
-    worker = SearchIndex(base, writer_timeout=30)
+def _write_fifty(backend, base, start):
+    worker = create_index(backend, base, writer_timeout=30)
     for i in range(start, start + 50):
         worker.upsert([make_doc(i, f"Process parcel {i}")])
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
-def test_two_processes_writing_at_once_lose_nothing(base, index):
+def test_two_processes_writing_at_once_lose_nothing(backend, base, index):
     index.doc_count()  # create the first generation up front, as the app would
     context = multiprocessing.get_context("fork")
-    workers = [context.Process(target=_write_fifty, args=(str(base), start)) for start in (0, 50)]
+    workers = [context.Process(target=_write_fifty, args=(backend, str(base), start)) for start in (0, 50)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -216,9 +208,10 @@ def test_two_processes_writing_at_once_lose_nothing(base, index):
     assert index.search("process parcel", per_page=100).total == 100
 
 
-def test_a_writer_that_cannot_get_the_lock_fails_loudly(base, index):
+def test_a_whoosh_writer_that_cannot_get_the_lock_fails_loudly(base):
     from whoosh.index import open_dir  # only to hold the lock the way another process would
 
+    index = SearchIndex(str(base), writer_timeout=5)
     index.upsert([make_doc(1, "Returns")])
     held = open_dir(str(base / (base / "CURRENT").read_text())).writer()
     impatient = SearchIndex(str(base), writer_timeout=0.3)
@@ -229,6 +222,27 @@ def test_a_writer_that_cannot_get_the_lock_fails_loudly(base, index):
         assert 0.25 < time.monotonic() - started < 5
     finally:
         held.cancel()
+
+    impatient.upsert([make_doc(2, "Gift cards")])
+    assert ids(index.search("gift")) == ["article:2"]
+
+
+def test_a_sqlite_writer_that_cannot_get_the_lock_fails_loudly(base):
+    index = SqliteSearchIndex(str(base), writer_timeout=5)
+    index.upsert([make_doc(1, "Returns")])
+    layout = base / "sqlite"
+    held = sqlite3.connect(layout / (layout / "CURRENT").read_text() / "search.sqlite3", isolation_level=None)
+    held.execute("BEGIN IMMEDIATE")  # the write lock, the way another process would hold it
+    impatient = SqliteSearchIndex(str(base), writer_timeout=0.3)
+    try:
+        started = time.monotonic()
+        with pytest.raises(SearchIndexBusy, match="locked"):
+            impatient.upsert([make_doc(2, "Gift cards")])
+        assert 0.25 < time.monotonic() - started < 5
+        assert ids(impatient.search("returns")) == ["article:1"]  # readers never wait
+    finally:
+        held.execute("ROLLBACK")
+        held.close()
 
     impatient.upsert([make_doc(2, "Gift cards")])
     assert ids(index.search("gift")) == ["article:2"]

@@ -100,6 +100,8 @@ HOSTILE = [
     "", "   ", "title:(", 'unbalanced "quote', "AND", "OR NOT", "*", "~", "^", "[a TO",
     "refund~2^3", "(((refund", "body:refund OR title:*", "\\", "\x00", "!!!???...", "😀",
     "a" * 100_000, "refund " * 5_000, "é" * 300, "\u202e\ud7ff", "%s%n{0}", "<script>",
+    "NEAR(refund gift, 2)", "{title_en body_en} : refund", "-refund +gift", '""', "'' OR 1=1 --",
+    'refund"); DROP TABLE docs; --', "\ud800refund",
 ]
 
 
@@ -166,6 +168,32 @@ def test_kind_category_and_language_filters(help_center):
     assert ids(help_center.search("tracking", category="orders")) == ["article:5"]
     assert help_center.search("tracking", category="returns").total == 0
     assert help_center.search("tracking", category="no-such-category").total == 0
+
+
+def test_a_language_without_its_own_analysis_is_filtered_by_its_code(index):
+    index.upsert([make_doc(1, "Versand", "Lieferung parcel", lang="de"), make_doc(2, "Parcel", "parcel")])
+
+    assert ids(index.search("parcel", lang="en")) == ["article:2"]
+    assert ids(index.search("parcel", lang="de")) == ["article:1"]
+    assert sorted(ids(index.search("parcel"))) == ["article:1", "article:2"]
+    assert [s["id"] for s in index.suggest("vers", lang="de")] == ["article:1"]
+    assert index.suggest("vers", lang="en") == []
+
+
+def test_kind_filter_when_most_documents_are_of_the_wanted_kind(index):
+    index.upsert([make_doc(i, f"Parcel question {i}", kind="question") for i in range(5)]
+                 + [make_doc(9, "Parcel article")])
+
+    assert index.search("parcel", kinds=("question",)).total == 5
+    assert ids(index.search("parcel", kinds=("article",))) == ["article:9"]
+    assert index.search("parcel", kinds=("question", "article")).total == 6
+    assert index.search("parcel", kinds=("answer",)).total == 0
+    assert len(index.suggest("parc", kinds=("question",), limit=10)) == 5
+
+
+def test_operators_and_column_names_in_the_query_are_plain_words(help_center):
+    assert sorted(ids(help_center.search("refund NOT gift", lang="en"))) == ["article:4", "article:6"]
+    assert ids(help_center.search("{title_en}: expires", lang="en")) == ["article:6"]
 
 
 def test_pages(index):
