@@ -5,3 +5,10 @@ from datetime import datetime, timezone
 def utcnow() -> datetime:
     """Naive UTC now (SQLite stores no zone; every datetime in the database is UTC)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def enum_column(kind, length: int = 12):
+    """A portable enum column storing the members' values (a VARCHAR with a CHECK, no native enum type)."""
+    from sqlalchemy import Enum
+
+    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])

@@ -1,5 +1,4 @@
 """App factory, configuration order, database settings, CSRF everywhere, migrations in step."""
-import pytest
 from sqlalchemy import text
 
 from portal import create_app

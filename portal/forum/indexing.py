@@ -6,23 +6,32 @@ from portal import search_sync
 from portal.forum.models import Answer, PostStatus, Question
 from portal.markup import markdown_to_text
 
+REBUILD_BATCH = 2000  # rows fetched at a time by a full rebuild: memory stays flat on 200,000 answers
 
-def question_document(q: Question) -> dict:
+
+def _question_fields(q: Question) -> dict:
+    """What a question and each of its answers share in the index."""
     from portal.forum.services import question_slug
 
-    return {"id": f"question:{q.id}", "kind": "question", "lang": q.lang, "slug": str(q.id), "title": q.title,
-            "tags": list(q.tags or []), "summary": "", "body": markdown_to_text(q.body),
-            "category": q.category.slug, "url": f"/community/q/{q.id}-{question_slug(q)}"}
+    return {"lang": q.lang, "title": q.title, "tags": list(q.tags or []), "category": q.category.slug,
+            "url": f"/community/q/{q.id}-{question_slug(q)}"}
+
+
+def question_document(q: Question) -> dict:
+    return {"id": f"question:{q.id}", "kind": "question", "slug": str(q.id), "summary": "",
+            "body": markdown_to_text(q.body), **_question_fields(q)}
+
+
+def _answer_document(answer_id: int, body: str, official: bool, shared: dict, accepted_id) -> dict:
+    return {"id": f"answer:{answer_id}", "kind": "answer", "slug": str(answer_id),
+            "summary": "accepted" if accepted_id == answer_id else ("official" if official else ""),
+            "body": markdown_to_text(body), **shared, "tags": list(shared["tags"]),
+            "url": f"{shared['url']}#a{answer_id}"}
 
 
 def answer_document(a: Answer) -> dict:
-    from portal.forum.services import question_slug
-
     q = a.question
-    return {"id": f"answer:{a.id}", "kind": "answer", "lang": q.lang, "slug": str(a.id), "title": q.title,
-            "tags": list(q.tags or []), "summary": "accepted" if q.accepted_answer_id == a.id else ("official" if a.official else ""),
-            "body": markdown_to_text(a.body), "category": q.category.slug,
-            "url": f"/community/q/{q.id}-{question_slug(q)}#a{a.id}"}
+    return _answer_document(a.id, a.body, a.official, _question_fields(q), q.accepted_answer_id)
 
 
 def _visible_q(q) -> bool:
@@ -43,14 +52,26 @@ def load_answers(session, ids) -> dict:
 
 
 def all_documents(session):
-    """Every visible question and answer, for a full rebuild."""
-    for q in session.scalars(select(Question).options(joinedload(Question.category))
-                             .where(Question.status == PostStatus.VISIBLE, Question.merged_into_id.is_(None))):
-        yield question_document(q)
-    for a in session.scalars(select(Answer).join(Question, Answer.question_id == Question.id)
-                             .options(joinedload(Answer.question).joinedload(Question.category))
-                             .where(Answer.status == PostStatus.VISIBLE, Question.status == PostStatus.VISIBLE)):
-        yield answer_document(a)
+    """Every visible question and answer, for a full rebuild.
+
+    Rows are streamed in batches, and answers are read as plain columns beside their question's shared
+    fields (computed once per question, not once per answer): 200,000 answers never sit in the session.
+    """
+    shared = {}
+    questions = (select(Question).options(joinedload(Question.category))
+                 .where(Question.status == PostStatus.VISIBLE, Question.merged_into_id.is_(None))
+                 .execution_options(yield_per=REBUILD_BATCH))
+    for q in session.scalars(questions):
+        doc = question_document(q)
+        shared[q.id] = ({k: doc[k] for k in ("lang", "title", "tags", "category", "url")}, q.accepted_answer_id)
+        yield doc
+    answers = (select(Answer.id, Answer.question_id, Answer.body, Answer.official)
+               .where(Answer.status == PostStatus.VISIBLE).order_by(Answer.id)
+               .execution_options(yield_per=REBUILD_BATCH))
+    for answer_id, question_id, body, official in session.execute(answers):
+        if question_id in shared:  # answers of hidden, deleted or merged questions stay out
+            fields, accepted_id = shared[question_id]
+            yield _answer_document(answer_id, body, official, fields, accepted_id)
 
 
 search_sync.register_loader("question", load_questions)

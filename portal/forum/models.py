@@ -2,16 +2,12 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.models_base import utcnow
-
-
-def _enum(kind, length=12):
-    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+from portal.models_base import enum_column, utcnow
 
 
 class PostStatus(str, enum.Enum):
@@ -54,7 +50,7 @@ class Question(db.Model):
     body: Mapped[str] = mapped_column(Text)
     tags: Mapped[list] = mapped_column(JSON, default=list)
     lang: Mapped[str] = mapped_column(String(8), default="en")
-    status: Mapped[PostStatus] = mapped_column(_enum(PostStatus), default=PostStatus.VISIBLE)
+    status: Mapped[PostStatus] = mapped_column(enum_column(PostStatus), default=PostStatus.VISIBLE)
     locked: Mapped[bool] = mapped_column(default=False)
     pinned: Mapped[bool] = mapped_column(default=False)
     accepted_answer_id: Mapped[int | None] = mapped_column(Integer)
@@ -98,7 +94,7 @@ class Answer(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("forum_question.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[PostStatus] = mapped_column(_enum(PostStatus), default=PostStatus.VISIBLE)
+    status: Mapped[PostStatus] = mapped_column(enum_column(PostStatus), default=PostStatus.VISIBLE)
     official: Mapped[bool] = mapped_column(default=False)
     score: Mapped[int] = mapped_column(Integer, default=0)
     ip: Mapped[str | None] = mapped_column(String(64))
@@ -118,7 +114,7 @@ class Comment(db.Model):
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("forum_answer.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(String(1000))
-    status: Mapped[PostStatus] = mapped_column(_enum(PostStatus), default=PostStatus.VISIBLE)
+    status: Mapped[PostStatus] = mapped_column(enum_column(PostStatus), default=PostStatus.VISIBLE)
     ip: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

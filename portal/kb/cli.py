@@ -9,7 +9,6 @@ from flask.cli import AppGroup
 from portal.extensions import db
 from portal.kb import content_io
 from portal.kb.content_io import ContentError
-from portal.kb.indexing import published_documents
 from portal.kb.search import search_help
 from portal.search import get_index
 

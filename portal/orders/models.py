@@ -3,17 +3,13 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models_base import utcnow
+from portal.models_base import enum_column, utcnow
 
 MONEY = Numeric(14, 2, asdecimal=True)
-
-
-def _enum(kind, length=20):
-    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Platform(str, enum.Enum):
@@ -40,7 +36,7 @@ class FulfillmentStatus(str, enum.Enum):
 class Store(db.Model):
     """A shop connection; credentials and the webhook secret are encrypted at rest."""
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[Platform] = mapped_column(_enum(Platform))
+    platform: Mapped[Platform] = mapped_column(enum_column(Platform, 20))
     name: Mapped[str] = mapped_column(String(120))
     domain: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(60), default="UTC")
@@ -69,8 +65,9 @@ class Order(db.Model):
     shipping_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     tax_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
-    financial_status: Mapped[FinancialStatus] = mapped_column(_enum(FinancialStatus), default=FinancialStatus.PENDING)
-    fulfillment_status: Mapped[FulfillmentStatus] = mapped_column(_enum(FulfillmentStatus),
+    financial_status: Mapped[FinancialStatus] = mapped_column(enum_column(FinancialStatus, 20),
+                                                              default=FinancialStatus.PENDING)
+    fulfillment_status: Mapped[FulfillmentStatus] = mapped_column(enum_column(FulfillmentStatus, 20),
                                                                   default=FulfillmentStatus.UNFULFILLED)
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(200))

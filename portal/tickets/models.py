@@ -3,18 +3,14 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, Integer, String, Table, Text, true
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.models_base import utcnow
+from portal.models_base import enum_column, utcnow
 
 NUMBER_OFFSET = 1000  # ticket #1001 is the first one
-
-
-def _enum(kind, length=12):
-    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Status(str, enum.Enum):
@@ -119,7 +115,7 @@ class TicketGroup(db.Model):
 class AgentSetting(db.Model):
     """Per-agent desk settings: the visibility scope (new agents see only tickets assigned to them)."""
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    scope: Mapped[Scope] = mapped_column(_enum(Scope), default=Scope.ASSIGNED)
+    scope: Mapped[Scope] = mapped_column(enum_column(Scope), default=Scope.ASSIGNED)
 
 
 class Ticket(db.Model):
@@ -128,10 +124,10 @@ class Ticket(db.Model):
     requester_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     requester_email: Mapped[str] = mapped_column(String(254), index=True)
     requester_name: Mapped[str] = mapped_column(String(120), default="")
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW)
-    priority: Mapped[Priority] = mapped_column(_enum(Priority), default=Priority.NORMAL)
+    status: Mapped[Status] = mapped_column(enum_column(Status), default=Status.NEW)
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority), default=Priority.NORMAL)
     priority_rank: Mapped[int] = mapped_column(Integer, default=2)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.WEB)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel), default=Channel.WEB)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_group.id"))
     topic: Mapped[str | None] = mapped_column(String(40))
@@ -196,10 +192,10 @@ class TicketTag(db.Model):
 class TicketMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
-    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind), default=MessageKind.PUBLIC)
-    author_kind: Mapped[AuthorKind] = mapped_column(_enum(AuthorKind), default=AuthorKind.CUSTOMER)
+    kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind), default=MessageKind.PUBLIC)
+    author_kind: Mapped[AuthorKind] = mapped_column(enum_column(AuthorKind), default=AuthorKind.CUSTOMER)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.WEB)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel), default=Channel.WEB)
     body: Mapped[str] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(255), index=True)
     moved_from_id: Mapped[int | None] = mapped_column(Integer)  # ticket id before a merge
@@ -253,8 +249,8 @@ class Macro(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    set_status: Mapped[Status | None] = mapped_column(_enum(Status))
-    set_priority: Mapped[Priority | None] = mapped_column(_enum(Priority))
+    set_status: Mapped[Status | None] = mapped_column(enum_column(Status))
+    set_priority: Mapped[Priority | None] = mapped_column(enum_column(Priority))
     set_group_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_group.id", ondelete="SET NULL"))
     add_tags: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

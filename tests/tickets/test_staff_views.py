@@ -7,7 +7,7 @@ from portal.accounts.models import Role
 from portal.extensions import db
 from portal.mail import OutgoingMail
 from portal.tickets import queries, services
-from portal.tickets.models import Macro, Status, Ticket
+from portal.tickets.models import Macro, Status
 from tests.factories import make_agent, make_group, make_ticket, make_user
 
 
@@ -100,7 +100,7 @@ def test_ticket_page_shows_notes_distinctly_and_the_requester_sidebar(app, clien
 
 
 def test_composer_reply_with_status_and_note(app, client, login):
-    agent = make_agent(email="agent@example.com")
+    make_agent(email="agent@example.com")
     ticket = make_ticket(email="cust@example.com")
     login("agent@example.com")
     response = client.post(f"/staff/tickets/{ticket.number}/messages",
@@ -119,7 +119,7 @@ def test_composer_reply_with_status_and_note(app, client, login):
 
 
 def test_stale_reply_shows_changes_and_asks_to_confirm(app, client, login):
-    agent = make_agent(email="agent@example.com")
+    make_agent(email="agent@example.com")
     other = make_agent(name="Olga Other")
     ticket = make_ticket()
     seen = ticket.version
