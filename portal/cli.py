@@ -84,8 +84,5 @@ def register_commands(app):
         """Load demo data (idempotent) and print the demo logins."""
         from portal.demo import load_demo
 
-        # Demo replies and answers mail links, and the CLI has no request to build them from: use PUBLIC_URL.
-        with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_URL") or "http://localhost"):
-            lines = load_demo(CONTENT_DIR)
-        for line in lines:
+        for line in load_demo(CONTENT_DIR):
             click.echo(line)

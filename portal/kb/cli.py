@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.extensions import db
-from portal.kb import content_io
+from portal.kb import content_io, indexing  # noqa: F401 (indexing registers the article search loader)
 from portal.kb.content_io import ContentError
 from portal.kb.search import search_help
 from portal.search import get_index

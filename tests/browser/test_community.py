@@ -23,19 +23,12 @@ SPAM = "Cheap designer jumpers at 90% off, visit replica-outlet.example today!"
 
 
 @pytest.fixture
-def seeding(live_app):
-    """A request context on the live app, so factories can build the links their notification mails carry."""
-    return lambda: live_app.app.test_request_context(base_url=live_app.url)
-
-
-@pytest.fixture
-def community(live_app, seeding):
+def community(live_app):
     """The default categories, an earlier question with an answer, and the people of the story."""
-    with seeding():
-        forum_services.ensure_default_categories()
-        earlier = make_question(category=forum_queries.category_by_slug("product-questions"), title=EXISTING,
-                                tags=["wool"], body="I washed mine once at 40 degrees and it looks a size smaller.")
-        make_answer(earlier, body="Wool shrinks with heat and rubbing: use the wool cycle, cold water.")
+    forum_services.ensure_default_categories()
+    earlier = make_question(category=forum_queries.category_by_slug("product-questions"), title=EXISTING,
+                            tags=["wool"], body="I washed mine once at 40 degrees and it looks a size smaller.")
+    make_answer(earlier, body="Wool shrinks with heat and rubbing: use the wool cycle, cold water.")
     make_user(email=ASKER, name="Ana Asker")
     make_user(email=HELPER, name="Hugo Helper")
     make_agent(email=AGENT, name="Mo Moderator")
@@ -46,7 +39,7 @@ def answer_articles(page):
     return page.locator("article.answer")
 
 
-def test_ask_answer_accept_moderate_and_find_from_the_help_center(new_page, log_in, community, seeding):
+def test_ask_answer_accept_moderate_and_find_from_the_help_center(new_page, log_in, community):
     asker = log_in(new_page(), ASKER)
     asker.goto("/community/ask")
     asker.get_by_label("Category").select_option(label="Product questions")
@@ -63,8 +56,7 @@ def test_ask_answer_accept_moderate_and_find_from_the_help_center(new_page, log_
     question_url = asker.url
 
     question = db.session.get(Question, int(re.search(r"/q/(\d+)-", question_url).group(1)))
-    with seeding():  # a spammer answered before anyone else
-        make_answer(question, author=make_user(name="Spam Bot"), body=SPAM)
+    make_answer(question, author=make_user(name="Spam Bot"), body=SPAM)  # before anyone else answers
 
     helper = log_in(new_page(), HELPER)
     helper.goto(question_url)
