@@ -36,6 +36,7 @@ def create_app(overrides=None):
     load_config(app, overrides)
     register_extensions(app)
     register_blueprints(app)
+    register_search_sources()
     errors_http.init_app(app)
     register_cli(app)
     return app
@@ -95,6 +96,12 @@ def register_blueprints(app):
                       portal_tickets_bp, staff_tickets_bp, desk_admin_bp, hooks_bp,
                       orders_bp, staff_orders_bp, forum_bp, forum_mod_bp):
         app.register_blueprint(blueprint)
+
+
+def register_search_sources():
+    """Each feature's documents for the shared search index (loaders register on import)."""
+    from portal.forum import indexing as forum_indexing  # noqa: F401
+    from portal.kb import indexing as kb_indexing  # noqa: F401
 
 
 def register_cli(app):
