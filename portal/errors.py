@@ -7,6 +7,7 @@ class DomainError(Exception):
     status = 400
 
     def __init__(self, message: str, field: str | None = None):
+        message = str(message)  # a lazy_gettext string is rendered now, in the locale of the raise
         super().__init__(message)
         self.message = message
         self.field = field

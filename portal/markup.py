@@ -183,10 +183,27 @@ class _TextExtractor(HTMLParser):
         self.chunks.append(data)
 
 
+# Text with none of these characters, and no line opening like a list, heading, rule or setext
+# underline, renders as bare paragraphs: its plain text is itself, whitespace collapsed. Most forum
+# posts are such text, and skipping the renderer halves a full reindex (tests compare both paths).
+_MARKUP_CHARS = re.compile(r"[\\`*_\[\]<>&|~#\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BLOCK_START = re.compile(r"^[ \t]*(?:[-+=]|\d+[.)])", re.MULTILINE)
+
+
+def _is_plain(text: str) -> bool:
+    return not _MARKUP_CHARS.search(text) and not _BLOCK_START.search(text)
+
+
 def markdown_to_text(text: str | None) -> str:
     """Plain text of the rendered Markdown (no markup, whitespace collapsed) for search and snippets."""
     if not text:
         return ""
+    if _is_plain(text):
+        return " ".join(text.split())
+    return _rendered_text(text)
+
+
+def _rendered_text(text: str) -> str:
     rendered, _ = _render(text, None)
     extractor = _TextExtractor()
     extractor.feed(rendered)

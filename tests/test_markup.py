@@ -323,6 +323,27 @@ def test_markdown_to_text_separates_adjacent_html_cells():
     assert text == "Colis perdu"
 
 
+PLAIN_OR_NOT = [
+    "Bonjour, le colis est arrivé ! Merci.",
+    "Line one\nline two\n\n\nAnother paragraph   with  spaces\t\tand tabs.  \nHard break.",
+    "    indented like code, but only words",
+    "Taille 38 ou 40 ? Je fais du 38.\u00a0Merci !",
+    "Price: 49 € (about 2 weeks). Colissimo, DPD: fine.",
+    "1. first\n2. second", "1) first", "- item\n- item", "+ item", "Title\n=====", "Title\n-----",
+    "# Heading", "   # Heading", "> quoted", "a *b* c", "a _b_ c", "snake_case_word", "`code`", "```\nx\n```",
+    "~~~\nx\n~~~", "[link](https://x.example)", "![img](/a.png)", "<b>bold</b>", "Fish &amp; chips",
+    "a | b\n--|--\n1 | 2", "back\\slash", "order #123", "ctrl\x02char", "+1 to this", "2026. A year",
+    "line\r\nwindows\rold mac", " \n \n ", "tab\tstart\n\tindented",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_OR_NOT)
+def test_markdown_to_text_shortcut_gives_what_the_renderer_gives(text):
+    from portal.markup import _rendered_text
+
+    assert markdown_to_text(text) == _rendered_text(text)
+
+
 def test_concurrent_renders_do_not_mix_documents():
     docs = [f"## Titre {i}\n\n[lien](https://site{i}.example) " + "mot " * 200 for i in range(64)]
     expected = [render_markdown_toc(doc) for doc in docs]

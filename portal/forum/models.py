@@ -2,6 +2,8 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,6 +18,44 @@ class PostStatus(str, enum.Enum):
     HIDDEN = "hidden"
     SPAM = "spam"
     DELETED = "deleted"
+
+    @property
+    def label(self) -> str:
+        return str(POST_STATUS_LABELS[self])
+
+
+POST_STATUS_LABELS = {PostStatus.VISIBLE: _l("Visible"), PostStatus.PENDING: _l("Waiting for moderation"),
+                      PostStatus.HIDDEN: _l("Hidden"), PostStatus.SPAM: _l("Spam"), PostStatus.DELETED: _l("Deleted")}
+POST_TYPE_LABELS = {"question": _l("Question"), "answer": _l("Answer"), "comment": _l("Comment"), "user": _l("Member")}
+SANCTION_LABELS = {"suspend": _l("Suspension"), "ban": _l("Ban")}
+
+# "moderation action" context: the audit log names actions (French uses nouns), not post states.
+MODERATION_ACTION_LABELS = {
+    "approve": lazy_pgettext("moderation action", "Approved"),
+    "unhide": lazy_pgettext("moderation action", "Unhidden"),
+    "hide": lazy_pgettext("moderation action", "Hidden"),
+    "spam": lazy_pgettext("moderation action", "Marked as spam"),
+    "delete": lazy_pgettext("moderation action", "Deleted"),
+    "hold": lazy_pgettext("moderation action", "Held for moderation"),
+    "dismiss_flags": lazy_pgettext("moderation action", "Reports dismissed"),
+    "lock": lazy_pgettext("moderation action", "Locked"),
+    "unlock": lazy_pgettext("moderation action", "Unlocked"),
+    "pin": lazy_pgettext("moderation action", "Pinned"),
+    "unpin": lazy_pgettext("moderation action", "Unpinned"),
+    "move": lazy_pgettext("moderation action", "Moved"),
+    "merge": lazy_pgettext("moderation action", "Merged"),
+    "suspend": lazy_pgettext("moderation action", "Suspended"),
+    "ban": lazy_pgettext("moderation action", "Banned"),
+    "lift": lazy_pgettext("moderation action", "Sanction lifted"),
+    "escalate": lazy_pgettext("moderation action", "Turned into a ticket"),
+    "promote": lazy_pgettext("moderation action", "Drafted as an article"),
+    "edit": lazy_pgettext("moderation action", "Edited"),
+}
+
+
+def post_type_label(post_type: str) -> str:
+    """The name of a post type ("question", "answer", "comment" or "user") in the reader's language."""
+    return str(POST_TYPE_LABELS.get(post_type, post_type))
 
 
 class ForumCategory(db.Model):
@@ -68,12 +108,18 @@ class Question(db.Model):
     category: Mapped[ForumCategory] = relationship()
     author: Mapped[User | None] = relationship()
 
+    # One index per list order, each holding every column the list filters on (merged_into_id IS NULL
+    # too), so a page's ids come from the index alone: page 50 or the last page skips index entries only.
+    # The author's one leads with author_id, or SQLite would walk every visible question for a profile.
     __table_args__ = (
-        Index("ix_question_category_activity", "category_id", "status", "pinned", "last_activity_at"),
-        Index("ix_question_category_created", "category_id", "status", "created_at"),
-        Index("ix_question_category_score", "category_id", "status", "score"),
-        Index("ix_question_activity", "status", "last_activity_at"),
-        Index("ix_question_author", "author_id", "created_at"),
+        Index("ix_question_category_activity", "category_id", "status", "merged_into_id", "pinned",
+              "last_activity_at"),
+        Index("ix_question_category_created", "category_id", "status", "merged_into_id", "created_at"),
+        Index("ix_question_category_score", "category_id", "status", "merged_into_id", "score", "created_at"),
+        Index("ix_question_category_unanswered", "category_id", "status", "merged_into_id", "answer_count",
+              "created_at"),
+        Index("ix_question_activity", "status", "merged_into_id", "pinned", "last_activity_at"),
+        Index("ix_question_author", "author_id", "status", "merged_into_id", "created_at"),
     )
 
     @property
@@ -182,6 +228,10 @@ class Sanction(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     lifted_at: Mapped[datetime | None]
 
+    @property
+    def label(self) -> str:
+        return str(SANCTION_LABELS.get(self.kind, self.kind))
+
 
 class ModerationLog(db.Model):
     __tablename__ = "forum_moderation_log"
@@ -196,3 +246,11 @@ class ModerationLog(db.Model):
 
     actor: Mapped[User | None] = relationship()
     __table_args__ = (Index("ix_modlog_created", "created_at"),)
+
+    @property
+    def label(self) -> str:
+        return str(MODERATION_ACTION_LABELS.get(self.action, self.action.replace("_", " ")))
+
+    @property
+    def target_label(self) -> str:
+        return post_type_label(self.target_type)

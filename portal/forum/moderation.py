@@ -2,6 +2,8 @@
 sanctions, escalation into a private ticket, promotion of an accepted answer into a help article draft."""
 from datetime import datetime
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from portal import search_sync
@@ -18,7 +20,7 @@ MODELS = {"question": Question, "answer": Answer, "comment": Comment}
 
 def _require(actor, permission="forum.moderate") -> None:
     if not can(actor, permission):
-        raise PermissionDenied("Only moderators can do that.")
+        raise PermissionDenied(_("Only moderators can do that."))
 
 
 def log(actor, action: str, target_type: str, target_id: int, reason: str = "", **details) -> None:
@@ -31,7 +33,7 @@ def get_post(post_type: str, post_id: int):
     model = MODELS.get(post_type)
     post = db.session.get(model, post_id) if model else None
     if post is None:
-        raise NotFound("We could not find that post.")
+        raise NotFound(_("We could not find that post."))
     return post
 
 
@@ -123,7 +125,7 @@ def merge(*, actor, source: Question, target: Question, reason: str = "") -> Non
 
     _require(actor)
     if source.id == target.id or source.merged_into_id or target.merged_into_id:
-        raise ValidationError("Choose two different questions that were not merged already.", field="target")
+        raise ValidationError(_("Choose two different questions that were not merged already."), field="target")
     moved = list(db.session.scalars(select(Answer).where(Answer.question_id == source.id)))
     visible = sum(1 for a in moved if a.status == PostStatus.VISIBLE)
     db.session.execute(update(Answer).where(Answer.question_id == source.id).values(question_id=target.id))
@@ -147,14 +149,14 @@ def sanction(*, actor, user, kind: str, reason: str, until: datetime | None = No
     """Suspend (until a date) or ban a member; optionally hide all their posts at once."""
     _require(actor)
     if kind not in ("suspend", "ban"):
-        raise ValidationError("Choose suspend or ban.", field="kind")
+        raise ValidationError(_("Choose suspend or ban."), field="kind")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Give a reason: the member is told why.", field="reason")
+        raise ValidationError(_("Give a reason: the member is told why."), field="reason")
     if kind == "suspend" and (until is None or until <= utcnow()):
-        raise ValidationError("A suspension needs an end date in the future.", field="until")
+        raise ValidationError(_("A suspension needs an end date in the future."), field="until")
     if user.is_staff:
-        raise PermissionDenied("Staff accounts cannot be sanctioned here.")
+        raise PermissionDenied(_("Staff accounts cannot be sanctioned here."))
     item = Sanction(user_id=user.id, kind=kind, reason=reason[:300], until=until if kind == "suspend" else None,
                     created_by_id=actor.id)
     db.session.add(item)
@@ -183,9 +185,9 @@ def escalate(*, actor, question: Question, reason: str = ""):
 
     _require(actor)
     if question.ticket_id:
-        raise ValidationError("This question was already turned into a ticket.", field="question")
+        raise ValidationError(_("This question was already turned into a ticket."), field="question")
     if question.author is None:
-        raise ValidationError("The asker's account no longer exists.", field="question")
+        raise ValidationError(_("The asker's account no longer exists."), field="question")
     ticket = ticket_services.open_ticket(subject=question.title, body=question.body, channel=Channel.SOCIAL,
                                          requester=question.author, actor=None, locale=question.lang)
     question.ticket_id = ticket.id
@@ -205,16 +207,21 @@ def promote(*, actor, question: Question, category_slug: str | None = None):
     from portal.kb.models import ArticleStatus
 
     if not (can(actor, "forum.moderate") or can(actor, "kb.edit")):
-        raise PermissionDenied("Only moderators and editors can do that.")
+        raise PermissionDenied(_("Only moderators and editors can do that."))
     accepted = db.session.get(Answer, question.accepted_answer_id) if question.accepted_answer_id else None
     if accepted is None:
-        raise ValidationError("Only a question with an accepted answer can become an article.", field="question")
+        raise ValidationError(_("Only a question with an accepted answer can become an article."),
+                              field="question")
     categories = kb_categories.all_categories()
     category = next((c for c in categories if c.slug == category_slug), categories[0] if categories else None)
     if category is None:
-        raise ValidationError("Create a help-center category first.", field="category")
+        raise ValidationError(_("Create a help-center category first."), field="category")
     link = url_for("forum.question", question_id=question.id, slug=question_slug(question), _external=True)
-    body = f"{accepted.body}\n\n---\n\n*From the community: [{question.title}]({link})*"
+    lang = question.lang if question.lang in ("en", "fr") else "en"
+    source = f"[{question.title}]({link})"
+    with force_locale(lang):  # the article is written in the question's language
+        credit = _("From the community: %(link)s", link=source)
+    body = f"{accepted.body}\n\n---\n\n*{credit}*"
     base = question_slug(question)[:80]
     slug, n = base, 1
     from portal.kb.models import Article
@@ -223,9 +230,8 @@ def promote(*, actor, question: Question, category_slug: str | None = None):
         n += 1
         slug = f"{base}-{n}"
     article = kb_services.create_article(actor=actor, status=ArticleStatus.DRAFT, title=question.title, slug=slug,
-                                         lang=question.lang if question.lang in ("en", "fr") else "en",
-                                         category=category, body=body, summary="", tags=question.tags,
-                                         note="From the community")
+                                         lang=lang, category=category, body=body, summary="", tags=question.tags,
+                                         note=_("From the community"))
     question.article_id = article.id
     log(actor, "promote", "question", question.id, "", article=article.id)
     db.session.flush()

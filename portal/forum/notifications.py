@@ -3,7 +3,7 @@ from contextlib import nullcontext
 
 from flask import current_app, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -24,13 +24,14 @@ def _question_url(question, anchor=None) -> str:
                    _anchor=anchor)
 
 
-def _send(user, template: str, subject_text: str, **context) -> None:
+def _send(user, template: str, subject, **context) -> None:
+    """Queue one mail in the member's language; `subject` is a lazy string read in that language."""
     from portal.tickets import links
 
     if not user.active or not wants(user.email):
         return
     with force_locale(user.locale) if user.locale else nullcontext():
-        subject = _(subject_text, **{k: v for k, v in context.items() if isinstance(v, str)})
+        subject = str(subject)
         queue_email(to=user.email, template=template, subject=subject, user=user,
                     unsubscribe_link=links.unsubscribe_link(user.email),
                     headers={"List-Unsubscribe": f"<{links.one_click_link(user.email)}>",
@@ -45,14 +46,14 @@ def new_answer(question, post) -> None:
     ids = set(db.session.scalars(select(Follow.user_id).where(Follow.question_id == question.id)))
     ids.discard(post.author_id)
     for user in db.session.scalars(select(User).where(User.id.in_(ids))):
-        _send(user, "forum_new_answer", "New answer to: %(title)s", title=question.title, question=question,
+        _send(user, "forum_new_answer", _l("New answer to: %(title)s", title=question.title), question=question,
               post=post, link=_question_url(question, f"a{post.id}"),
               author=post.author.display_name if post.author else current_app.config["SITE_NAME"])
 
 
 def answer_accepted(question, post) -> None:
     if post.author is not None:
-        _send(post.author, "forum_accepted", "Your answer was accepted: %(title)s", title=question.title,
+        _send(post.author, "forum_accepted", _l("Your answer was accepted: %(title)s", title=question.title),
               question=question, post=post, link=_question_url(question, f"a{post.id}"))
 
 
@@ -66,6 +67,6 @@ def mentions(text: str, author, question) -> None:
         return
     for profile in db.session.scalars(select(ForumProfile).where(ForumProfile.handle.in_(handles))):
         if profile.user_id != getattr(author, "id", None):
-            _send(profile.user, "forum_mention", "You were mentioned in: %(title)s", title=question.title,
+            _send(profile.user, "forum_mention", _l("You were mentioned in: %(title)s", title=question.title),
                   question=question, link=_question_url(question),
                   author=author.display_name if author else current_app.config["SITE_NAME"])

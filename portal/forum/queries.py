@@ -32,27 +32,31 @@ class QuestionPage:
 
 def question_list(*, category: ForumCategory | None = None, tag: str | None = None, sort: str = "activity",
                   page: int = 1, author_id: int | None = None) -> QuestionPage:
-    """Visible questions of a category or tag; pinned first when sorted by activity."""
+    """Visible questions of a category or tag; pinned first when sorted by activity.
+
+    The page's ids are found first, from an index alone, and only those rows are loaded with their
+    authors: a deep page skips index entries, not whole questions with their joined rows.
+    """
     sort = sort if sort in SORTS else "activity"
-    query = select(Question).where(Question.status == PostStatus.VISIBLE, Question.merged_into_id.is_(None))
+    where = [Question.status == PostStatus.VISIBLE, Question.merged_into_id.is_(None)]
     if category is not None:
-        query = query.where(Question.category_id == category.id)
+        where.append(Question.category_id == category.id)
     if tag:
-        query = query.where(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag == tag.lower())))
+        where.append(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag == tag.lower())))
     if author_id:
-        query = query.where(Question.author_id == author_id)
+        where.append(Question.author_id == author_id)
     if sort == "unanswered":
-        query = query.where(Question.answer_count == 0)
+        where.append(Question.answer_count == 0)
     order = {"activity": (Question.pinned.desc(), Question.last_activity_at.desc()),
              "newest": (Question.created_at.desc(),), "votes": (Question.score.desc(), Question.created_at.desc()),
-             "unanswered": (Question.created_at.desc(),)}[sort]
+             "unanswered": (Question.created_at.desc(),)}[sort] + (Question.id.desc(),)
     total = category.question_count if category is not None and not tag and sort != "unanswered" and not author_id \
-        else db.session.scalar(select(func.count()).select_from(query.subquery()))
+        else db.session.scalar(select(func.count()).select_from(Question).where(*where))
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(page, 1), pages)
-    rows = list(db.session.scalars(query.options(joinedload(Question.author), joinedload(Question.category))
-                                   .order_by(*order, Question.id.desc()).limit(PER_PAGE)
-                                   .offset((page - 1) * PER_PAGE)))
+    page_ids = select(Question.id).where(*where).order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    rows = list(db.session.scalars(select(Question).options(joinedload(Question.author), joinedload(Question.category))
+                                   .where(Question.id.in_(page_ids)).order_by(*order)))
     return QuestionPage(rows, page, pages, total)
 
 

@@ -5,6 +5,8 @@ Permission and safety checks happen here; services flush, callers commit. Side e
 """
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from portal import search_sync
@@ -13,7 +15,7 @@ from portal.extensions import db
 from portal.forum import guard, notifications
 from portal.forum.models import (
     Answer, Comment, Flag, Follow, ForumCategory, ForumProfile, PostRevision, PostStatus, Question, QuestionTag,
-    Vote,
+    Vote, post_type_label,
 )
 from portal.models_base import utcnow
 from portal.permissions import can
@@ -22,6 +24,19 @@ from portal.text import clean_tags, slugify
 REP_UPVOTE = {"question": 5, "answer": 10}
 REP_DOWNVOTE = -2
 REP_ACCEPTED = 15
+# (required, too short, too long) per text field; "too long" takes %(num)d, the limit.
+TEXT_ERRORS = {
+    "title": (_l("Title is required."), _l("Title is too short."),
+              _l("Title is too long (at most %(num)d characters).")),
+    "details": (_l("Details is required."), _l("Details is too short."),
+                _l("Details is too long (at most %(num)d characters).")),
+    "answer": (_l("Answer is required."), _l("Answer is too short."),
+               _l("Answer is too long (at most %(num)d characters).")),
+    "comment": (_l("Comment is required."), _l("Comment is too short."),
+                _l("Comment is too long (at most %(num)d characters).")),
+    "reason": (_l("Reason is required."), _l("Reason is too short."),
+               _l("Reason is too long (at most %(num)d characters).")),
+}
 
 
 def profile_for(user) -> ForumProfile:
@@ -40,12 +55,14 @@ def profile_for(user) -> ForumProfile:
     return profile
 
 
-def _text(value, field, label, limit, minimum=1) -> str:
+def _text(value, field, kind, limit, minimum=1) -> str:
+    """The trimmed text, or ValidationError on `field` with the messages of TEXT_ERRORS[kind]."""
+    required, too_short, too_long = TEXT_ERRORS[kind]
     value = (value or "").strip()
     if len(value) < minimum:
-        raise ValidationError(f"{label} is too short." if value else f"{label} is required.", field=field)
+        raise ValidationError(too_short if value else required, field=field)
     if len(value) > limit:
-        raise ValidationError(f"{label} is too long (at most {limit} characters).", field=field)
+        raise ValidationError(str(too_long) % {"num": limit}, field=field)
     return value
 
 
@@ -63,8 +80,8 @@ def _set_tags(question: Question, tags) -> None:
 def ask(*, author, category: ForumCategory, title: str, body: str, tags=(), lang: str = "en",
         ip: str | None = None) -> Question:
     """Post a question (pending when the author's first post needs pre-moderation); the asker follows it."""
-    title = _text(title, "title", "Title", 200, minimum=10)
-    body = _text(body, "body", "Details", 20000, minimum=10)
+    title = _text(title, "title", "title", 200, minimum=10)
+    body = _text(body, "body", "details", 20000, minimum=10)
     guard.check_can_post(author, ip=ip, text=body)
     question = Question(category_id=category.id, author_id=author.id, title=title, body=body, lang=lang,
                         status=_initial_status(author), ip=ip, created_at=utcnow(), last_activity_at=utcnow())
@@ -90,10 +107,10 @@ def _count_visible(question, delta) -> None:
 def answer(*, author, question: Question, body: str, ip: str | None = None) -> Answer:
     """Answer a visible, unlocked question; staff answers carry the Official badge."""
     if not question.is_visible or question.merged_into_id:
-        raise NotFound("We could not find that question.")
+        raise NotFound(_("We could not find that question."))
     if question.locked and not can(author, "forum.moderate"):
-        raise PermissionDenied("This question is locked: it no longer takes answers.")
-    body = _text(body, "body", "Answer", 20000, minimum=2)
+        raise PermissionDenied(_("This question is locked: it no longer takes answers."))
+    body = _text(body, "body", "answer", 20000, minimum=2)
     guard.check_can_post(author, ip=ip, text=body)
     post = Answer(question_id=question.id, author_id=author.id, body=body, status=_initial_status(author),
                   official=author.is_staff, ip=ip, created_at=utcnow())
@@ -120,10 +137,10 @@ def comment(*, author, question: Question, body: str, answer_post: Answer | None
             ip: str | None = None) -> Comment:
     """A short comment on a question or one of its answers."""
     if not question.is_visible or (answer_post is not None and answer_post.question_id != question.id):
-        raise NotFound("We could not find that post.")
+        raise NotFound(_("We could not find that post."))
     if question.locked and not can(author, "forum.moderate"):
-        raise PermissionDenied("This question is locked.")
-    body = _text(body, "body", "Comment", 1000, minimum=2)
+        raise PermissionDenied(_("This question is locked."))
+    body = _text(body, "body", "comment", 1000, minimum=2)
     guard.check_can_post(author, ip=ip, text=body)
     post = Comment(question_id=question.id, answer_id=getattr(answer_post, "id", None), author_id=author.id, body=body,
                    status=_initial_status(author), ip=ip, created_at=utcnow())
@@ -142,10 +159,10 @@ def _can_edit(user, post) -> bool:
 def edit_question(question: Question, *, editor, title: str, body: str, tags=None, reason: str = "") -> None:
     """Edit (own post, or a moderator): the previous text is kept as a revision and "edited" is shown."""
     if not _can_edit(editor, question) or question.status == PostStatus.DELETED:
-        raise NotFound("We could not find that question.")
+        raise NotFound(_("We could not find that question."))
     guard.check_can_post(editor, ip=None, text=body) if editor.id == question.author_id else None
-    title = _text(title, "title", "Title", 200, minimum=10)
-    body = _text(body, "body", "Details", 20000, minimum=10)
+    title = _text(title, "title", "title", 200, minimum=10)
+    body = _text(body, "body", "details", 20000, minimum=10)
     db.session.add(PostRevision(post_type="question", post_id=question.id, editor_id=editor.id,
                                 title=question.title, body=question.body))
     question.title, question.body, question.edited_at = title, body, utcnow()
@@ -161,8 +178,8 @@ def edit_question(question: Question, *, editor, title: str, body: str, tags=Non
 
 def edit_answer(post: Answer, *, editor, body: str, reason: str = "") -> None:
     if not _can_edit(editor, post) or post.status == PostStatus.DELETED:
-        raise NotFound("We could not find that answer.")
-    body = _text(body, "body", "Answer", 20000, minimum=2)
+        raise NotFound(_("We could not find that answer."))
+    body = _text(body, "body", "answer", 20000, minimum=2)
     db.session.add(PostRevision(post_type="answer", post_id=post.id, editor_id=editor.id, body=post.body))
     post.body, post.edited_at = body, utcnow()
     if editor.id != post.author_id:
@@ -176,9 +193,9 @@ def edit_answer(post: Answer, *, editor, body: str, reason: str = "") -> None:
 def delete_question(question: Question, *, user) -> None:
     """Authors may delete their question while it has no answers."""
     if question.author_id != user.id or question.status == PostStatus.DELETED:
-        raise NotFound("We could not find that question.")
+        raise NotFound(_("We could not find that question."))
     if question.answer_count:
-        raise Conflict("A question with answers cannot be deleted: others' answers would be lost.")
+        raise Conflict(_("A question with answers cannot be deleted: others' answers would be lost."))
     if question.is_visible:
         _count_visible(question, -1)
     question.status = PostStatus.DELETED
@@ -190,9 +207,9 @@ def delete_answer(post: Answer, *, user) -> None:
     """Authors may delete their answer unless it was accepted."""
     question = post.question
     if post.author_id != user.id or post.status == PostStatus.DELETED:
-        raise NotFound("We could not find that answer.")
+        raise NotFound(_("We could not find that answer."))
     if question.accepted_answer_id == post.id:
-        raise Conflict("An accepted answer cannot be deleted.")
+        raise Conflict(_("An accepted answer cannot be deleted."))
     if post.status == PostStatus.VISIBLE:
         question.answer_count = max(0, question.answer_count - 1)
     post.status = PostStatus.DELETED
@@ -204,17 +221,17 @@ def _post(post_type: str, post_id: int):
     model = {"question": Question, "answer": Answer}.get(post_type)
     post = db.session.get(model, post_id) if model else None
     if post is None or post.status != PostStatus.VISIBLE:
-        raise NotFound("We could not find that post.")
+        raise NotFound(_("We could not find that post."))
     return post
 
 
 def vote(*, user, post_type: str, post_id: int, value: int, ip: str | None = None) -> int:
     """Up (+1), down (-1) or withdraw (0) one vote per user, never on one's own post; returns the new score."""
     if value not in (-1, 0, 1):
-        raise ValidationError("A vote is +1, -1 or 0.", field="value")
+        raise ValidationError(_("A vote is +1, -1 or 0."), field="value")
     post = _post(post_type, post_id)
     if post.author_id == user.id:
-        raise PermissionDenied("You cannot vote on your own post.")
+        raise PermissionDenied(_("You cannot vote on your own post."))
     guard.check_can_vote(user, ip=ip)
     existing = db.session.get(Vote, (user.id, post_type, post_id))
     old = existing.value if existing else 0
@@ -242,9 +259,9 @@ def _rep(post_type: str, value: int) -> int:
 def accept(*, user, question: Question, post: Answer | None) -> None:
     """The asker (or a moderator) accepts one answer (None to un-accept); it is pinned first."""
     if question.author_id != user.id and not can(user, "forum.moderate"):
-        raise PermissionDenied("Only the person who asked can accept an answer.")
+        raise PermissionDenied(_("Only the person who asked can accept an answer."))
     if post is not None and (post.question_id != question.id or post.status != PostStatus.VISIBLE):
-        raise NotFound("We could not find that answer.")
+        raise NotFound(_("We could not find that answer."))
     previous = db.session.get(Answer, question.accepted_answer_id) if question.accepted_answer_id else None
     if previous is not None and previous.author_id and previous.author_id != question.author_id:
         profile = profile_for(previous.author)
@@ -274,11 +291,11 @@ def follow(*, user, question: Question, on: bool = True) -> None:
 def flag(*, user, post_type: str, post_id: int, reason: str) -> Flag:
     """Report a post to the moderators, once per user and post."""
     if post_type not in ("question", "answer", "comment"):
-        raise ValidationError("Unknown post.", field="post_type")
-    reason = _text(reason, "reason", "Reason", 300, minimum=3)
+        raise ValidationError(_("Unknown post."), field="post_type")
+    reason = _text(reason, "reason", "reason", 300, minimum=3)
     if db.session.scalar(select(Flag.id).where(Flag.post_type == post_type, Flag.post_id == post_id,
                                                Flag.reporter_id == user.id)):
-        raise Conflict("You already reported this post; moderators will look at it.")
+        raise Conflict(_("You already reported this post; moderators will look at it."))
     item = Flag(post_type=post_type, post_id=post_id, reporter_id=user.id, reason=reason)
     db.session.add(item)
     db.session.flush()
@@ -318,3 +335,4 @@ def ensure_default_categories() -> int:
 
 def init_app(app):
     app.jinja_env.filters["forum_slug"] = lambda title: slugify(title or "", 80) or "question"
+    app.jinja_env.filters["post_type_label"] = post_type_label

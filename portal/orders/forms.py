@@ -4,10 +4,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.orders.models import PLATFORM_LABELS
+
 
 class StoreForm(FlaskForm):
-    platform = SelectField(_l("Platform"), choices=[("shopify", "Shopify"), ("woocommerce", "WooCommerce"),
-                                                    ("bigcommerce", "BigCommerce"), ("manual", _l("Other (CSV import)"))])
+    platform = SelectField(_l("Platform"), choices=[(p.value, label) for p, label in PLATFORM_LABELS.items()])
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the store a name.")), Length(max=120)])
     domain = StringField(_l("Shop domain"), validators=[DataRequired(message=_l("Enter the shop's domain.")),
                                                         Length(max=200)], render_kw={"placeholder": "myshop.example.com"})

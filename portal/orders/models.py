@@ -3,6 +3,8 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +19,14 @@ class Platform(str, enum.Enum):
     WOOCOMMERCE = "woocommerce"
     BIGCOMMERCE = "bigcommerce"
     MANUAL = "manual"
+
+    @property
+    def label(self) -> str:
+        return str(PLATFORM_LABELS[self])
+
+
+PLATFORM_LABELS = {Platform.SHOPIFY: "Shopify", Platform.WOOCOMMERCE: "WooCommerce",
+                   Platform.BIGCOMMERCE: "BigCommerce", Platform.MANUAL: _l("Other (CSV import)")}
 
 
 class FinancialStatus(str, enum.Enum):
@@ -111,6 +121,17 @@ class OrderItem(db.Model):
     image_url: Mapped[str | None] = mapped_column(String(500))
 
 
+# Shipment statuses as the shops send them (Shopify's shipment_status; "shipped" otherwise).
+# The "shipment" context: a parcel's status (French agrees it with "colis", an order's with "commande").
+SHIPMENT_LABELS = {
+    "shipped": lazy_pgettext("shipment", "Shipped"), "confirmed": _l("Confirmed by the carrier"),
+    "label_printed": _l("Label printed"), "label_purchased": _l("Label purchased"), "in_transit": _l("In transit"),
+    "out_for_delivery": _l("Out for delivery"), "attempted_delivery": _l("Delivery attempted"),
+    "ready_for_pickup": _l("Ready for pickup"), "delivered": lazy_pgettext("shipment", "Delivered"),
+    "failure": _l("Delivery failed"), "cancelled": lazy_pgettext("shipment", "Cancelled"),
+}
+
+
 class Shipment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"), index=True)
@@ -122,6 +143,11 @@ class Shipment(db.Model):
     shipped_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     estimated_delivery: Mapped[datetime | None]
+
+    @property
+    def status_label(self) -> str:
+        """The carrier's status in the reader's language (unknown ones as sent, without underscores)."""
+        return str(SHIPMENT_LABELS.get(self.status, (self.status or "").replace("_", " ")))
 
 
 class Refund(db.Model):

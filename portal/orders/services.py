@@ -5,6 +5,7 @@ Every entry point (webhooks, backfill, CSV import, CLI, staff pages) calls these
 import re
 import secrets as pysecrets
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.errors import Conflict, NotFound, ValidationError
@@ -25,20 +26,20 @@ def create_store(*, platform: str, name: str, domain: str, webhook_secret: str |
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     if platform not in Platform._value2member_map_:
-        raise ValidationError("Choose shopify, woocommerce, bigcommerce or manual.", field="platform")
+        raise ValidationError(_("Choose shopify, woocommerce, bigcommerce or manual."), field="platform")
     name, domain = (name or "").strip(), (domain or "").strip().lower().removeprefix("https://").rstrip("/")
     if not name:
-        raise ValidationError("Give the store a name.", field="name")
+        raise ValidationError(_("Give the store a name."), field="name")
     if not domain or " " in domain:
-        raise ValidationError("Enter the shop's domain, like myshop.example.com.", field="domain")
+        raise ValidationError(_("Enter the shop's domain, like myshop.example.com."), field="domain")
     if platform != "manual" and not (webhook_secret or "").strip():
-        raise ValidationError("Enter the webhook secret shown by the shop.", field="webhook_secret")
+        raise ValidationError(_("Enter the webhook secret shown by the shop."), field="webhook_secret")
     if api_url and not re.match(r"^https?://", api_url):
-        raise ValidationError("The API URL must start with http:// or https://.", field="api_url")
+        raise ValidationError(_("The API URL must start with http:// or https://."), field="api_url")
     try:
         ZoneInfo(timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError("Unknown time zone (use a name like Europe/Paris).", field="timezone") from None
+        raise ValidationError(_("Unknown time zone (use a name like Europe/Paris)."), field="timezone") from None
     store = Store(platform=Platform(platform), name=name[:120], domain=domain[:200], timezone=timezone or "UTC",
                   api_url=(api_url or "").rstrip("/") or None, api_token_encrypted=crypto.encrypt(api_token),
                   webhook_secret_encrypted=crypto.encrypt((webhook_secret or "").strip() or None))
@@ -50,7 +51,7 @@ def create_store(*, platform: str, name: str, domain: str, webhook_secret: str |
 def get_store(store_id) -> Store:
     store = db.session.get(Store, int(store_id)) if str(store_id).isdigit() else None
     if store is None:
-        raise NotFound(f"No store with id {store_id}.")
+        raise NotFound(_("No store with id %(id)s.", id=store_id))
     return store
 
 
@@ -202,7 +203,7 @@ def init_app(app):
 
 def ensure_unique_store_name(name: str) -> None:
     if db.session.scalar(select(Store.id).where(Store.name == name)):
-        raise Conflict("A store with this name already exists.", field="name")
+        raise Conflict(_("A store with this name already exists."), field="name")
 
 
 def check_lookup_rate(ip: str) -> None:
@@ -218,7 +219,7 @@ def check_lookup_rate(ip: str) -> None:
     since = utcnow() - timedelta(hours=1)
     count = db.session.scalar(select(func.count()).where(OrderLookup.ip == ip, OrderLookup.created_at >= since))
     if count >= current_app.config["ORDER_LOOKUP_MAX_PER_HOUR"]:
-        raise RateLimited("Too many lookups from your connection. Please try again in an hour, or log in to see "
-                          "your orders.")
+        raise RateLimited(_("Too many lookups from your connection. Please try again in an hour, or log in to see "
+                            "your orders."))
     db.session.add(OrderLookup(ip=ip))
     db.session.flush()

@@ -46,7 +46,7 @@ def new_request(order_id, topic):
     form = PortalRequestForm()
     if request.method == "GET":
         form.topic.data = topic
-        form.subject.data = f"{TOPIC_LABELS[topic]} ({_('order')} #{order.number})"
+        form.subject.data = _("%(topic)s (order #%(number)s)", topic=TOPIC_LABELS[topic], number=order.number)
     if form.validate_on_submit():
         try:
             ticket = ticket_services.open_ticket(

@@ -52,12 +52,14 @@ class SqliteSearchIndex:
         self._local = threading.local()
         self._pid = os.getpid()
         self._epoch = 0  # close() bumps it so every thread reopens its connection
+        self._inherited = []  # a forked worker keeps its parent's connections, unused
 
     # Connections
 
     def _connection(self):
         """This thread's connection to the active generation, and that generation's name."""
-        if self._pid != os.getpid():  # forked worker: never use the parent's connections
+        if self._pid != os.getpid():  # forked worker: never use, nor close, the parent's connections
+            self._inherited.append(self._local)
             self._pid, self._local = os.getpid(), threading.local()
         generations, local = self._generations, self._local
         name = generations.current() or generations.ensure_current(None, self.writer_timeout)
@@ -90,7 +92,8 @@ class SqliteSearchIndex:
         try:
             yield conn
         finally:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
 
     def _begin_read(self):
         for _ in range(ATTEMPTS):
@@ -139,16 +142,7 @@ class SqliteSearchIndex:
         with self._reading() as conn:
             facets = Facets(conn)
             filters = Filters(facets, lang=lang, kinds=kinds, category=category)
-            plan = SqlitePlan(conn, text, langs)
-            total, top = rank(conn, plan, filters, facets, limit)
-            fixes = corrections(conn, plan) if plan.unknown else {}
-            suggestion = rewrite(text, fixes) if fixes else None
-            corrected = False
-            if suggestion and not total:
-                retry = SqlitePlan(conn, suggestion, langs)
-                retried = rank(conn, retry, filters, facets, limit)
-                if retried[0]:
-                    plan, (total, top), corrected = retry, retried, True
+            plan, (total, top), suggestion, corrected = _ranked(conn, text, langs, filters, facets, limit)
             shown = top[(page - 1) * per_page: page * per_page]
             hits = _hits(_stored(conn, [docnum for docnum, _ in shown]), plan, shown, highlight)
         return SearchResults(hits=hits, total=total, page=page, per_page=per_page,
@@ -298,6 +292,21 @@ def _load(path: str, docs: Iterable[dict]) -> None:
     except BaseException:
         loader.abort()
         raise
+
+
+def _ranked(conn, text, langs, filters, facets, limit):
+    """(plan, (total, top), suggestion, corrected): the hits for `text`, or for its "Did you
+    mean" suggestion when `text` found nothing and the suggestion finds something."""
+    plan = SqlitePlan(conn, text, langs)
+    ranked = rank(conn, plan, filters, facets, limit)
+    fixes = corrections(conn, plan) if plan.unknown else {}
+    suggestion = rewrite(text, fixes) if fixes else None
+    if suggestion and not ranked[0]:
+        retry = SqlitePlan(conn, suggestion, langs)
+        retried = rank(conn, retry, filters, facets, limit)
+        if retried[0]:
+            return retry, retried, suggestion, True
+    return plan, ranked, suggestion, False
 
 
 def _stored(conn, docnums: list[int]) -> dict[int, dict]:

@@ -22,8 +22,10 @@ CANDIDATES = 200  # spelling candidates checked with the edit distance, most sha
 _WEIGHTS = ", ".join([*(str(TEXT_FIELDS[c.rsplit("_", 1)[0]]) for c in FTS_COLUMNS), "0.0"])
 _RANKED = (f"SELECT rowid, bm25(fts, {_WEIGHTS}) AS rank FROM fts WHERE fts MATCH ? "
            "ORDER BY rank, rowid LIMIT ?")
-_SUGGESTED = ("SELECT rowid FROM titles WHERE titles MATCH ? "
-              f"ORDER BY bm25(titles, {', '.join(['1.0'] * len(LANGUAGES))}, 0.0), rowid LIMIT ?")
+SUGGEST_CANDIDATES = 5_000  # as-you-type ranks at most this many (the newest) titles per prefix query
+_SUGGESTED = (f"SELECT rowid FROM (SELECT rowid, bm25(titles, {', '.join(['1.0'] * len(LANGUAGES))}, 0.0) AS rank "
+              f"FROM titles WHERE titles MATCH ? ORDER BY rowid DESC LIMIT {SUGGEST_CANDIDATES}) "
+              "ORDER BY rank, rowid LIMIT ?")
 _CANDIDATES = """
 SELECT w.word, sum(d.docs) FROM (
     SELECT word_id FROM spell_grams
@@ -44,7 +46,7 @@ def quoted(term: str) -> str:
 def in_columns(columns, terms, prefix: bool = False) -> str:
     """Any of `terms` (or of the words they start, with `prefix`) in any of `columns`."""
     star = " *" if prefix else ""
-    return "{%s} : (%s)" % (" ".join(columns), " OR ".join(quoted(t) + star for t in terms))
+    return "{" + " ".join(columns) + "} : (" + " OR ".join(quoted(t) + star for t in terms) + ")"
 
 
 def text_columns(lang: str) -> list[str]:
@@ -177,10 +179,12 @@ def rank(conn, plan: SqlitePlan, filters: Filters, facets: Facets, limit: int):
         return 0, []
     every = any_of(plan.clauses)
     total = conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (filters.apply(every),)).fetchone()[0]
+    if not total:
+        return 0, []
     tiers = [every] if len(plan.clauses) == 1 else [
         all_of(plan.clauses), f"({every}) NOT ({all_of(plan.clauses)})"]
     top = []
-    for tier in tiers if total else ():
+    for tier in tiers:
         found = []
         for required, excluded, boost in facets.segments():
             rows = conn.execute(_RANKED, (filters.apply(tier, required, excluded), limit - len(top)))
@@ -226,7 +230,8 @@ def closest_word(conn, langs, word: str, maxdist: int) -> str | None:
 
 def suggested(conn, prefixes: list[str], langs, filters: Filters, limit: int) -> list[int]:
     """Docnums of titles with a word starting with each prefix; earlier prefixes become
-    optional (they only rank) when that finds fewer than `limit`."""
+    optional (they only rank) when that finds fewer than `limit`. A prefix found in more than
+    SUGGEST_CANDIDATES titles ("m") only ranks the newest of them, to keep each keystroke cheap."""
     columns = [f"title_{lang}" for lang in langs]
     parts = [in_columns(columns, [prefix], prefix=True) for prefix in prefixes]
     queries = [all_of(parts)] if len(parts) > 1 else []

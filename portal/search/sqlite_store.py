@@ -134,8 +134,8 @@ def boost_token(boost: float) -> str:
 class PreparedDoc:
     """A document dict analysed into the values of every table it is written to."""
 
-    __slots__ = ("id", "kind", "lang", "category", "boost", "fields", "text", "titles",
-                 "spell_lang", "spelling")
+    __slots__ = ("boost", "category", "fields", "id", "kind", "lang", "spell_lang", "spelling", "text",
+                 "titles")
 
     def __init__(self, doc: dict):
         fields = stored_fields(doc)

@@ -16,7 +16,14 @@ from .generations import REBUILD_LOCK, Generations, SearchIndexBusy
 from .generations import replayed as _replayed
 from .queries import QueryPlan, corrections, rewrite
 from .ranking import Ranker
-from .results import MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RESULTS, MAX_SUGGEST_WORDS, SearchHit, SearchResults
+from .results import (
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    MAX_RESULTS,
+    MAX_SUGGEST_WORDS,
+    SearchHit,
+    SearchResults,
+)
 from .results import as_int as _as_int
 from .schema import PUBLIC_FIELDS, SCHEMA, document_fields, index_language
 from .snippets import highlight, indexed_text, plain_snippet

@@ -3,6 +3,8 @@ import os
 import secrets
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal.errors import ValidationError
 from portal.extensions import db
@@ -43,18 +45,19 @@ def check_files(files) -> list[tuple[str, bytes]]:
     """Read and check uploads [(filename, stream)]; raises ValidationError(field="attachments")."""
     files = [(name, stream) for name, stream in files if name]
     limit = current_app.config["TICKET_ATTACHMENT_MAX_BYTES"]
-    if len(files) > current_app.config["TICKET_ATTACHMENT_MAX_FILES"]:
-        raise ValidationError(f"Attach at most {current_app.config['TICKET_ATTACHMENT_MAX_FILES']} files.",
+    max_files = current_app.config["TICKET_ATTACHMENT_MAX_FILES"]
+    if len(files) > max_files:
+        raise ValidationError(ngettext("Attach at most %(num)d file.", "Attach at most %(num)d files.", max_files),
                               field="attachments")
     checked = []
     for name, stream in files:
         data = stream.read(limit + 1)
         if len(data) > limit:
-            raise ValidationError(f"{name} is larger than the {limit // (1024 * 1024)} MB limit.",
-                                  field="attachments")
+            raise ValidationError(_("%(name)s is larger than the %(mb)s MB limit.", name=name,
+                                    mb=limit // (1024 * 1024)), field="attachments")
         if not data or _detect(data, name) is None:
-            raise ValidationError(f"{name}: only images (PNG, JPEG, GIF, WebP), PDF and text files "
-                                  f"can be attached.", field="attachments")
+            raise ValidationError(_("%(name)s: only images (PNG, JPEG, GIF, WebP), PDF and text files "
+                                    "can be attached.", name=name), field="attachments")
         checked.append((os.path.basename(name.replace("\\", "/"))[:200] or "file", data))
     return checked
 

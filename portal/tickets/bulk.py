@@ -1,11 +1,15 @@
 """Merging tickets and bulk actions on a selection, built on the single-ticket services."""
+from contextlib import nullcontext
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import update
 
 from portal.errors import DomainError, ValidationError
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.signals import ticket_changed
-from portal.tickets import services
+from portal.tickets import notifications, services
 from portal.tickets.models import Status, Ticket, TicketMessage
 
 
@@ -21,11 +25,11 @@ def merge(source: Ticket, target: Ticket, *, actor) -> Ticket:
     services._require_staff(actor, source)
     services._require_staff(actor, target)
     if source.id == target.id:
-        raise ValidationError("Choose two different tickets to merge.", field="target")
+        raise ValidationError(_("Choose two different tickets to merge."), field="target")
     if source.merged_into_id or target.merged_into_id:
-        raise ValidationError("A merged ticket cannot be merged again.", field="target")
+        raise ValidationError(_("A merged ticket cannot be merged again."), field="target")
     if not same_requester(source, target):
-        raise ValidationError("Only tickets from the same requester can be merged.", field="target")
+        raise ValidationError(_("Only tickets from the same requester can be merged."), field="target")
     moved = db.session.execute(update(TicketMessage).where(TicketMessage.ticket_id == source.id)
                                .values(ticket_id=target.id, moved_from_id=source.id)).rowcount
     target.message_count = (target.message_count or 0) + moved
@@ -41,8 +45,11 @@ def merge(source: Ticket, target: Ticket, *, actor) -> Ticket:
     old_status = source.status
     source.status, source.closed_at = Status.CLOSED, utcnow()
     services._event(source, actor, "status", old_status.value, Status.CLOSED.value)
-    services.add_system_message(source, f"This request was merged into #{target.number}.", public=True)
-    services.add_system_message(target, f"Request #{source.number} was merged into this one.", public=True)
+    with _requester_locale(source):  # the pointers are public: written in the requester's language
+        services.add_system_message(source, _("This request was merged into #%(number)s.", number=target.number),
+                                    public=True)
+        services.add_system_message(target, _("Request #%(number)s was merged into this one.",
+                                              number=source.number), public=True)
     if target.status in (Status.SOLVED, Status.CLOSED) and old_status in services.UNSOLVED:
         if target.status == Status.SOLVED:
             services._set_status(target, Status.OPEN, actor)
@@ -50,6 +57,12 @@ def merge(source: Ticket, target: Ticket, *, actor) -> Ticket:
     db.session.expire(target, ["message_count"])
     ticket_changed.send(target, kind="merge", actor=actor)
     return target
+
+
+def _requester_locale(ticket: Ticket):
+    """Write in the language the requester reads their mail in (else the request's)."""
+    locale = notifications._locale_for(ticket)
+    return force_locale(locale) if locale else nullcontext()
 
 
 BULK_ACTIONS = ("assign", "status", "priority", "add_tag", "remove_tag", "merge")
@@ -61,9 +74,9 @@ def bulk_update(tickets: list[Ticket], *, action: str, value, actor) -> tuple[in
     Each ticket is done in a savepoint: one that fails (out of scope, closed...) does not block the rest.
     """
     if action not in BULK_ACTIONS:
-        raise ValidationError("Choose an action.", field="action")
+        raise ValidationError(_("Choose an action."), field="action")
     if not tickets:
-        raise ValidationError("Select at least one ticket.", field="ids")
+        raise ValidationError(_("Select at least one ticket."), field="ids")
     if action == "merge":
         return _bulk_merge(tickets, value, actor)
     done, errors = 0, []
@@ -73,7 +86,7 @@ def bulk_update(tickets: list[Ticket], *, action: str, value, actor) -> tuple[in
                 _apply(ticket, action, value, actor)
             done += 1
         except DomainError as exc:
-            errors.append(f"#{ticket.number}: {exc.message}")
+            errors.append(_("#%(number)s: %(error)s", number=ticket.number, error=exc.message))
     return done, errors
 
 
@@ -102,5 +115,5 @@ def _bulk_merge(tickets, target, actor):
                 merge(ticket, target, actor=actor)
             done += 1
         except DomainError as exc:
-            errors.append(f"#{ticket.number}: {exc.message}")
+            errors.append(_("#%(number)s: %(error)s", number=ticket.number, error=exc.message))
     return done, errors

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from portal.errors import RateLimited
@@ -18,8 +19,8 @@ def check_rate(*, ip: str, email: str) -> None:
                                                             ContactAttempt.created_at >= since))
     if by_ip >= current_app.config["CONTACT_MAX_PER_HOUR_IP"] or \
             by_email >= current_app.config["CONTACT_MAX_PER_HOUR_EMAIL"]:
-        raise RateLimited("You have sent several requests in a short time. Please wait an hour, or reply "
-                          "to the confirmation email of your earlier request.")
+        raise RateLimited(_("You have sent several requests in a short time. Please wait an hour, or reply "
+                            "to the confirmation email of your earlier request."))
     db.session.add(ContactAttempt(ip=ip, email=email))
     db.session.flush()
 

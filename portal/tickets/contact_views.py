@@ -135,7 +135,7 @@ def one_click_unsubscribe(token):
     """RFC 8058 one-click unsubscribe from a mail client: the signed token is the credential."""
     email = links.read_unsubscribe_token(token)
     if not email:
-        return jsonify(error="This link is not valid."), 404
+        return jsonify(error=_("This link is not valid.")), 404
     notifications.set_preference(email, ticket_notifications=False, forum_notifications=False)
     db.session.commit()
     return jsonify(ok=True)

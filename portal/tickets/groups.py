@@ -1,4 +1,5 @@
 """Groups (teams) and agents' scopes, managed by managers."""
+from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 
 from portal.accounts.models import User
@@ -12,9 +13,9 @@ def create_group(*, name: str) -> TicketGroup:
     """A new team; names are unique."""
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError("Enter a name.", field="name")
+        raise ValidationError(_("Enter a name."), field="name")
     if db.session.scalar(select(TicketGroup.id).where(TicketGroup.name == name)):
-        raise Conflict("A group with this name already exists.", field="name")
+        raise Conflict(_("A group with this name already exists."), field="name")
     group = TicketGroup(name=name[:80])
     db.session.add(group)
     db.session.flush()
@@ -54,5 +55,5 @@ def save_desk_settings(*, actor: User, form) -> None:
         value = form.get(f"scope-{agent.id}")
         if value:
             if value not in Scope._value2member_map_:
-                raise ValidationError("Choose a scope from the list.", field="scope")
+                raise ValidationError(_("Choose a scope from the list."), field="scope")
             set_scope(agent, value)

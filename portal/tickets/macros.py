@@ -1,6 +1,7 @@
 """Macros: canned replies with {{ variables }} that can also set status, priority, group and tags."""
 import re
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from portal.errors import NotFound, ValidationError
@@ -55,6 +56,20 @@ def render(body: str, context: dict) -> str:
     return VARIABLE.sub(fill, body or "")
 
 
+def effects_text(macro: Macro) -> str:
+    """What the macro changes besides the reply, in the reader's language ("" when nothing)."""
+    parts = []
+    if macro.set_status:
+        parts.append(_("status: %(value)s", value=macro.set_status.label))
+    if macro.set_priority:
+        parts.append(_("priority: %(value)s", value=macro.set_priority.label))
+    if macro.set_group:
+        parts.append(_("group: %(value)s", value=macro.set_group.name))
+    if macro.add_tags:
+        parts.append(_("tags: %(value)s", value=", ".join(macro.add_tags)))
+    return _("Macro will also set %(changes)s", changes=" · ".join(parts)) if parts else ""
+
+
 def visible_macros(user) -> list[Macro]:
     """Shared macros and the user's own, by title."""
     return list(db.session.scalars(select(Macro).where(or_(Macro.owner_id.is_(None), Macro.owner_id == user.id))
@@ -64,7 +79,7 @@ def visible_macros(user) -> list[Macro]:
 def get_macro(macro_id, user) -> Macro:
     macro = db.session.get(Macro, macro_id) if str(macro_id).isdigit() else None
     if macro is None or (macro.owner_id is not None and macro.owner_id != user.id):
-        raise NotFound("No such macro.")
+        raise NotFound(_("No such macro."))
     return macro
 
 
@@ -75,19 +90,19 @@ def save_macro(*, actor, macro: Macro | None = None, title: str, body: str, shar
 
     title = (title or "").strip()
     if not title:
-        raise ValidationError("Give the macro a title.", field="title")
+        raise ValidationError(_("Give the macro a title."), field="title")
     if len(title) > 120:
-        raise ValidationError("The title is too long (at most 120 characters).", field="title")
+        raise ValidationError(_("The title is too long (at most %(num)d characters).", num=120), field="title")
     if shared and not can(actor, "staff.manage"):
-        raise ValidationError("Only managers can share macros with the team.", field="shared")
+        raise ValidationError(_("Only managers can share macros with the team."), field="shared")
     if macro is not None and macro.owner_id is None and not can(actor, "staff.manage"):
-        raise NotFound("No such macro.")
+        raise NotFound(_("No such macro."))
     if set_status and set_status not in Status._value2member_map_:
-        raise ValidationError("Choose a status from the list.", field="set_status")
+        raise ValidationError(_("Choose a status from the list."), field="set_status")
     if set_priority and set_priority not in Priority._value2member_map_:
-        raise ValidationError("Choose a priority from the list.", field="set_priority")
+        raise ValidationError(_("Choose a priority from the list."), field="set_priority")
     if set_group_id and (not str(set_group_id).isdigit() or db.session.get(TicketGroup, int(set_group_id)) is None):
-        raise ValidationError("Choose an existing group.", field="set_group_id")
+        raise ValidationError(_("Choose an existing group."), field="set_group_id")
     macro = macro or Macro()
     macro.title, macro.body = title, body or ""
     macro.owner_id = None if shared else actor.id
@@ -104,7 +119,7 @@ def delete_macro(macro: Macro, *, actor) -> None:
     from portal.permissions import can
 
     if macro.owner_id is None and not can(actor, "staff.manage"):
-        raise NotFound("No such macro.")
+        raise NotFound(_("No such macro."))
     db.session.delete(macro)
     db.session.flush()
 

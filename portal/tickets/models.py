@@ -3,6 +3,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,7 +70,7 @@ class Channel(str, enum.Enum):
 
 CHANNEL_LABELS = {Channel.WEB: _l("Contact form"), Channel.PORTAL: _l("Portal"), Channel.EMAIL: _l("Email"),
                   Channel.SMS: _l("SMS"), Channel.SOCIAL: _l("Social"), Channel.CHAT: _l("Chat"),
-                  Channel.STAFF: _l("Staff"), Channel.CLI: _l("Command line")}
+                  Channel.STAFF: lazy_pgettext("ticket channel", "Staff"), Channel.CLI: _l("Command line")}
 
 
 class MessageKind(str, enum.Enum):
@@ -228,6 +229,18 @@ class TicketAttachment(db.Model):
         return self.content_type.startswith("image/")
 
 
+EVENT_LABELS = {
+    "created": _l("Created"), "follow_up": _l("Follow-up of"), "reply": _l("Replied"),
+    "customer_reply": _l("Customer replied"), "reopen": _l("Reopened"), "note": _l("Internal note added"),
+    "status": _l("Status"), "priority": _l("Priority"), "assignee": _l("Assignee"), "group": _l("Group"),
+    "tags": _l("Tags"), "order": _l("Order"), "requester": _l("Requester"), "merged_into": _l("Merged into"),
+    "merged_from": _l("Merged from"),
+}
+# Events whose old/new values are enum values, shown by their label.
+EVENT_VALUE_LABELS = {"status": (Status, STATUS_LABELS), "reopen": (Status, STATUS_LABELS),
+                      "priority": (Priority, PRIORITY_LABELS), "created": (Channel, CHANNEL_LABELS)}
+
+
 class TicketEvent(db.Model):
     """One change: who changed what, when; the staff timeline and later reports read these."""
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -241,6 +254,27 @@ class TicketEvent(db.Model):
 
     actor: Mapped[User | None] = relationship()
     __table_args__ = (Index("ix_ticket_event_ticket", "ticket_id", "id"),)
+
+    @property
+    def label(self) -> str:
+        """What changed, in the reader's language."""
+        return str(EVENT_LABELS.get(self.kind, self.kind.replace("_", " ")))
+
+    @property
+    def old_label(self) -> str | None:
+        return self._value_label(self.old)
+
+    @property
+    def new_label(self) -> str | None:
+        return self._value_label(self.new)
+
+    def _value_label(self, value: str | None) -> str | None:
+        if value is None or self.kind not in EVENT_VALUE_LABELS:
+            # order events store "order 1043": shown as "#1043" in every language
+            return f"#{value.removeprefix('order ')}" if value and self.kind == "order" else value
+        kind, labels = EVENT_VALUE_LABELS[self.kind]
+        member = kind._value2member_map_.get(value)
+        return str(labels[member]) if member is not None else value
 
 
 class Macro(db.Model):

@@ -4,6 +4,7 @@ from contextlib import nullcontext
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -67,10 +68,11 @@ def ticket_opened(ticket: Ticket) -> None:
     if ticket.group_id:
         members = db.session.scalars(select(group_members.c.user_id).where(
             group_members.c.group_id == ticket.group_id))
-        _alert_agents(ticket, first, list(members), "agent_new_ticket", "New ticket in your group")
+        _alert_agents(ticket, first, list(members), "agent_new_ticket", _l("New ticket in your group"))
 
 
 def _alert_agents(ticket, message, user_ids, template, heading) -> None:
+    """Mail each agent among `user_ids` who wants notifications; `heading` (lazy) is read in their language."""
     from portal.accounts.models import User
     from portal.permissions import can
 
@@ -78,7 +80,7 @@ def _alert_agents(ticket, message, user_ids, template, heading) -> None:
         if not can(user, "tickets.work") or not wants_notifications(user.email):
             continue
         with force_locale(user.locale) if user.locale else nullcontext():
-            title = _(heading)
+            title = str(heading)
         _send(to=user.email, ticket=ticket, template=template, subject=title, message=message,
               message_id=message_id_for(ticket, message, user.id), locale=user.locale,
               link=links.staff_link(ticket), agent=user)
@@ -97,11 +99,12 @@ def agent_replied(ticket: Ticket, message: TicketMessage) -> None:
 def customer_replied(ticket: Ticket, message: TicketMessage) -> None:
     """Tell the assignee their customer wrote back."""
     if ticket.assignee_id:
-        _alert_agents(ticket, message, [ticket.assignee_id], "agent_customer_replied", "Your customer replied")
+        _alert_agents(ticket, message, [ticket.assignee_id], "agent_customer_replied", _l("Your customer replied"))
 
 
 def ticket_assigned(ticket: Ticket, assignee) -> None:
-    _alert_agents(ticket, _first_message(ticket), [assignee.id], "agent_assigned", "A ticket was assigned to you")
+    _alert_agents(ticket, _first_message(ticket), [assignee.id], "agent_assigned",
+                  _l("A ticket was assigned to you"))
 
 
 def ticket_solved(ticket: Ticket) -> None:

@@ -2,6 +2,9 @@
 
 Services check who may act, log an event, bump the ticket's version, queue mail and flush; the caller commits.
 """
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from portal.accounts.models import User
 from portal.accounts.queries import user_by_email
 from portal.accounts.services import valid_email
@@ -14,20 +17,26 @@ from portal.tickets import attachments as files
 from portal.tickets import notifications
 from portal.tickets.access import customer_can_see, staff_can_see
 from portal.tickets.models import (
-    PRIORITY_RANK, UNSOLVED, AuthorKind, Channel, MessageKind, Priority, Status, Ticket, TicketEvent,
+    NUMBER_OFFSET, PRIORITY_RANK, UNSOLVED, AuthorKind, Channel, MessageKind, Priority, Status, Ticket, TicketEvent,
     TicketGroup, TicketMessage, TicketTag,
 )
 
 TOPICS = ("order", "shipping", "returns", "payment", "product", "account", "other",
           "where_is_my_order", "return_exchange", "damaged_wrong", "cancel")
 MAX_BODY = 50_000
+# (required, too long) per text field; "too long" takes %(num)d, the limit.
+TEXT_ERRORS = {
+    "subject": (_l("Subject is required."), _l("Subject is too long (at most %(num)d characters).")),
+    "message": (_l("Message is required."), _l("Message is too long (at most %(num)d characters).")),
+    "note": (_l("Note is required."), _l("Note is too long (at most %(num)d characters).")),
+}
 
 
 class StaleTicket(Conflict):
     """The ticket changed since the form was loaded; `changes` lists the events the user has not seen."""
 
     def __init__(self, ticket: Ticket, since_version: int):
-        super().__init__("This ticket changed while you were working on it. Review the changes and confirm.")
+        super().__init__(_("This ticket changed while you were working on it. Review the changes and confirm."))
         self.ticket = ticket
         self.since_version = since_version
 
@@ -41,12 +50,14 @@ def changes_since(ticket: Ticket, version: int) -> list[TicketEvent]:
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def _text(value: str | None, field: str, label: str, limit: int) -> str:
+def _text(value: str | None, field: str, kind: str, limit: int) -> str:
+    """The trimmed text, or ValidationError on `field` with the messages of TEXT_ERRORS[kind]."""
+    required, too_long = TEXT_ERRORS[kind]
     value = (value or "").strip()
     if not value:
-        raise ValidationError(f"{label} is required.", field=field)
+        raise ValidationError(required, field=field)
     if len(value) > limit:
-        raise ValidationError(f"{label} is too long (at most {limit} characters).", field=field)
+        raise ValidationError(str(too_long) % {"num": limit}, field=field)
     return value
 
 
@@ -70,24 +81,22 @@ def check_version(ticket: Ticket, expected_version: int | None) -> None:
 def _require_staff(actor: User | None, ticket: Ticket) -> None:
     """Agents outside their scope get NotFound: a guessed number reveals nothing."""
     if actor is None or not staff_can_see(actor, ticket):
-        raise NotFound("We could not find that ticket.")
+        raise NotFound(_("We could not find that ticket."))
 
 
 def get_ticket(number, *, viewer: User | None = None, staff: bool = False) -> Ticket:
     """The ticket with this number if `viewer` may see it (as staff or as its requester), else NotFound."""
-    from portal.tickets.models import NUMBER_OFFSET
-
     try:
         ticket_id = int(str(number).lstrip("#")) - NUMBER_OFFSET
     except ValueError:
-        raise NotFound("We could not find that ticket.") from None
+        raise NotFound(_("We could not find that ticket.")) from None
     ticket = db.session.get(Ticket, ticket_id) if ticket_id > 0 else None
     if ticket is None:
-        raise NotFound("We could not find that ticket.")
+        raise NotFound(_("We could not find that ticket."))
     if viewer is not None:
         allowed = staff_can_see(viewer, ticket) if staff else customer_can_see(viewer, ticket)
         if not allowed:
-            raise NotFound("We could not find that ticket.")
+            raise NotFound(_("We could not find that ticket."))
     return ticket
 
 
@@ -113,11 +122,11 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
 
     Emits ticket_changed(kind="opened"); mails the requester a receipt and the group's agents.
     """
-    subject = _text(subject, "subject", "Subject", 200)
-    body = _text(body, "body", "Message", MAX_BODY)
+    subject = _text(subject, "subject", "subject", 200)
+    body = _text(body, "body", "message", MAX_BODY)
     channel = Channel(channel)
     if topic and topic not in TOPICS:
-        raise ValidationError("Choose a topic from the list.", field="topic")
+        raise ValidationError(_("Choose a topic from the list."), field="topic")
     if requester is None:
         email = valid_email(email)
         known = user_by_email(email)
@@ -155,17 +164,17 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
     A customer reply reopens pending/on-hold/solved tickets; on a closed ticket it opens a follow-up ticket
     and returns the message there. An agent reply may set the status ("send and set").
     """
-    body = _text(body, "body", "Message", MAX_BODY)
+    body = _text(body, "body", "message", MAX_BODY)
     is_agent = author is not None and author.is_staff and author.id != ticket.requester_id
     if is_agent:
         _require_staff(author, ticket)
         check_version(ticket, expected_version)
     elif not (customer_can_see(author, ticket) or (author is None and guest_email == ticket.requester_email)):
-        raise NotFound("We could not find that ticket.")
+        raise NotFound(_("We could not find that ticket."))
     checked = files.check_files(attachments)
     if ticket.merged_into_id:
-        raise ValidationError(f"This request was merged into #{ticket.merged_into_id + 1000}; reply there.",
-                              field="body")
+        raise ValidationError(_("This request was merged into #%(number)s; reply there.",
+                                number=ticket.merged_into_id + NUMBER_OFFSET), field="body")
     if not is_agent and ticket.status == Status.CLOSED:
         return _follow_up(ticket, body=body, author=author, channel=channel, checked=checked)
     channel = Channel(channel or (Channel.STAFF if is_agent else Channel.PORTAL))
@@ -179,10 +188,10 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
         ticket.waiting_since = message.created_at
         _event(ticket, author, "reply", None, None)
         if status and status not in Status._value2member_map_:
-            raise ValidationError("Choose a status from the list.", field="status")
+            raise ValidationError(_("Choose a status from the list."), field="status")
         new_status = Status(status) if status else (Status.OPEN if ticket.status == Status.NEW else ticket.status)
         if new_status == Status.CLOSED:
-            raise ValidationError("Solve the ticket first; it closes later.", field="status")
+            raise ValidationError(_("Solve the ticket first; it closes later."), field="status")
         _set_status(ticket, new_status, author)
         notifications.agent_replied(ticket, message)
     else:
@@ -221,7 +230,7 @@ def add_note(ticket: Ticket, *, body: str, actor: User, attachments=(),
              expected_version: int | None = None) -> TicketMessage:
     """An internal note: staff only, never shown or mailed to the customer."""
     _require_staff(actor, ticket)
-    body = _text(body, "body", "Note", MAX_BODY)
+    body = _text(body, "body", "note", MAX_BODY)
     check_version(ticket, expected_version)
     checked = files.check_files(attachments)
     message = _add_message(ticket, body=body, kind=MessageKind.NOTE, author=actor, author_kind=AuthorKind.AGENT,
@@ -261,12 +270,13 @@ def change_status(ticket: Ticket, status: Status | str, *, actor: User,
     _require_staff(actor, ticket)
     check_version(ticket, expected_version)
     if status not in Status._value2member_map_:
-        raise ValidationError("Choose a status from the list.", field="status")
+        raise ValidationError(_("Choose a status from the list."), field="status")
     status = Status(status)
     if ticket.status == Status.CLOSED and status != Status.CLOSED:
-        raise ValidationError("A closed ticket cannot be reopened; a new reply opens a follow-up.", field="status")
+        raise ValidationError(_("A closed ticket cannot be reopened; a new reply opens a follow-up."),
+                              field="status")
     if status == Status.CLOSED and ticket.status != Status.SOLVED:
-        raise ValidationError("Only solved tickets can be closed.", field="status")
+        raise ValidationError(_("Only solved tickets can be closed."), field="status")
     if status == ticket.status:
         return
     was_solved = ticket.status == Status.SOLVED
@@ -282,7 +292,7 @@ def change_status(ticket: Ticket, status: Status | str, *, actor: User,
 def customer_mark_solved(ticket: Ticket, *, user: User | None, guest_email: str | None = None) -> None:
     """The requester says their question is answered."""
     if not (customer_can_see(user, ticket) or (user is None and guest_email == ticket.requester_email)):
-        raise NotFound("We could not find that ticket.")
+        raise NotFound(_("We could not find that ticket."))
     if ticket.status not in UNSOLVED:
         return
     _touch(ticket)
@@ -296,7 +306,7 @@ def set_priority(ticket: Ticket, priority: Priority | str, *, actor: User,
     _require_staff(actor, ticket)
     check_version(ticket, expected_version)
     if priority not in Priority._value2member_map_:
-        raise ValidationError("Choose a priority from the list.", field="priority")
+        raise ValidationError(_("Choose a priority from the list."), field="priority")
     priority = Priority(priority)
     if priority == ticket.priority:
         return
@@ -313,7 +323,7 @@ def assign(ticket: Ticket, assignee: User | None, *, actor: User, expected_versi
     _require_staff(actor, ticket)
     check_version(ticket, expected_version)
     if assignee is not None and not can(assignee, "tickets.work"):
-        raise ValidationError("Tickets can only be assigned to agents and managers.", field="assignee")
+        raise ValidationError(_("Tickets can only be assigned to agents and managers."), field="assignee")
     if getattr(assignee, "id", None) == ticket.assignee_id:
         return
     old = ticket.assignee.display_name if ticket.assignee else None

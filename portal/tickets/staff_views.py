@@ -1,6 +1,7 @@
 """Staff desk: queue views with counts and filters, bulk actions, the ticket page and its composer."""
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.errors import DomainError
@@ -9,7 +10,7 @@ from portal.markup import render_markdown
 from portal.staff.access import permission_required
 from portal.tickets import bulk, macros, presence, queries, services
 from portal.tickets.forms import ComposerForm, MergeForm, TicketFieldsForm
-from portal.tickets.models import MessageKind, Ticket
+from portal.tickets.models import Channel, MessageKind, Priority, Status, Ticket
 from portal.tickets.services import StaleTicket
 from portal.tickets.web import put_error_on_form, send_attachment, uploaded_files
 
@@ -28,7 +29,8 @@ def index():
     page = queries.queue_page(current_user, view, filters, cursor=request.args.get("after"),
                               per_page=current_app.config["TICKETS_PER_PAGE"])
     return render_template("tickets/staff_queue.html", view=view, page=page, counts=queries.view_counts(current_user),
-                           agents=queries.agents(), groups=queries.groups(), filters=filters)
+                           agents=queries.agents(), groups=queries.groups(), filters=filters, statuses=list(Status),
+                           priorities=sorted(Priority, key=lambda p: p.rank), channels=list(Channel))
 
 
 @bp.route("/bulk", methods=["POST"])
@@ -46,7 +48,7 @@ def bulk_action():
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash(_("%(count)s tickets updated.", count=done), "success")
+        flash(ngettext("%(num)d ticket updated.", "%(num)d tickets updated.", done), "success")
         for error in errors[:10]:
             flash(error, "error")
     return redirect(request.form.get("back") or url_for("staff_tickets.index"))
@@ -219,7 +221,8 @@ def macro(number, macro_id):
     body = macros.render(found.body, macros.macro_context(ticket, current_user, current_app.config["SITE_NAME"]))
     return jsonify(id=found.id, body=body, status=found.set_status.value if found.set_status else None,
                    priority=found.set_priority.value if found.set_priority else None,
-                   group=found.set_group.name if found.set_group else None, tags=list(found.add_tags or []))
+                   group=found.set_group.name if found.set_group else None, tags=list(found.add_tags or []),
+                   effects=macros.effects_text(found))
 
 
 @bp.route("/preview", methods=["POST"])

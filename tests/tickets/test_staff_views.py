@@ -96,7 +96,7 @@ def test_ticket_page_shows_notes_distinctly_and_the_requester_sidebar(app, clien
     html = client.get(f"/staff/tickets/{ticket.number}").get_data(as_text=True)
     assert 'message-note' in html and "Internal only" in html and "Internal note" in html
     assert "Carla Customer" in html and f"#{other.number} Earlier order question" in html
-    assert "created" in html  # timeline
+    assert "Created" in html.split('class="timeline"')[1]  # the timeline names each event
 
 
 def test_composer_reply_with_status_and_note(app, client, login):
