@@ -6,6 +6,7 @@ post-pass marks external links ``rel="nofollow noopener"``. Nothing here touches
 
 from __future__ import annotations
 
+from functools import lru_cache
 import html
 import re
 import threading
@@ -148,6 +149,12 @@ def render_markdown(text: str | None, *, base_host: str | None = None) -> Markup
     """Render user Markdown to sanitised HTML; links off base_host get rel=nofollow noopener."""
     if not text:
         return Markup("")
+    return _render_cached(text, base_host)
+
+
+@lru_cache(maxsize=4096)
+def _render_cached(text: str, base_host: str | None) -> Markup:
+    # The output depends only on the text and the host: thread pages re-render the same messages.
     rendered, _ = _render(text, base_host)
     return Markup(rendered)
 

@@ -215,3 +215,20 @@ def test_automatic_language_setting_follows_the_browser_again(site):
     assert "Paramètres du compte" in page(english, "/portal/settings")
     english.post("/portal/settings", data={"profile-name": "Marie", "profile-locale": "auto", "profile-submit": "y"})
     assert "Account settings" in page(english, "/portal/settings")
+
+
+def test_fast_date_formatting_matches_babel_in_both_languages(make_app):
+    from datetime import datetime
+
+    from flask_babel import format_datetime, force_locale
+
+    from portal.i18n import fast_format_datetime
+
+    app = make_app()
+    values = [datetime(2026, 1, 5, 8, 3), datetime(2026, 11, 30, 23, 59, 59)]
+    with app.test_request_context():
+        for lang in ("en", "fr"):
+            with force_locale(lang):
+                for fmt in ("short", "medium", "long", "yyyy-MM-dd HH:mm"):
+                    for value in values:
+                        assert fast_format_datetime(value, fmt) == format_datetime(value, fmt)
