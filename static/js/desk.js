@@ -40,12 +40,7 @@
         body.value = body.value ? body.value + "\n\n" + m.body : m.body;
         macroField.value = m.id;
         if (m.status) composer.querySelector("select[name=status]").value = m.status;
-        var parts = [];
-        if (m.status) parts.push("status: " + m.status);
-        if (m.priority) parts.push("priority: " + m.priority);
-        if (m.group) parts.push("group: " + m.group);
-        if (m.tags.length) parts.push("tags: " + m.tags.join(", "));
-        effects.textContent = parts.length ? "Macro will also set " + parts.join("; ") : "";
+        effects.textContent = m.effects || "";
         refreshPreview();
         body.focus();
       });
@@ -60,13 +55,15 @@
       d.others.forEach(function (o) {
         var span = document.createElement("span");
         span.className = "badge badge-presence";
-        span.textContent = o.name + (o.composing ? " is writing a reply" : " is viewing");
+        // The page renders both sentences in the agent's language with a {name} slot.
+        var sentence = o.composing ? page.dataset.msgWriting : page.dataset.msgViewing;
+        span.textContent = sentence.replace("{name}", o.name);
         status.appendChild(span); status.appendChild(document.createTextNode(" "));
       });
       if (String(d.version) !== page.dataset.version && !page.querySelector(".changed-note")) {
         var note = document.createElement("span");
         note.className = "badge changed-note";
-        note.textContent = "This ticket was updated since you opened it: reload to see the changes.";
+        note.textContent = page.dataset.msgChanged;
         status.appendChild(note);
       }
     });

@@ -20,7 +20,7 @@
               var li = document.createElement("li"), a = document.createElement("a");
               a.href = item.url; a.textContent = item.title; a.target = "_blank"; a.rel = "noopener";
               li.appendChild(a);
-              if (item.kind === "article") { li.appendChild(document.createTextNode(" (help article)")); }
+              if (item.kind === "article") { li.appendChild(document.createTextNode(" " + box.dataset.msgArticle)); }
               list.appendChild(li);
             });
             box.hidden = items.length === 0;

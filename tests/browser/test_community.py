@@ -77,7 +77,7 @@ def test_ask_answer_accept_moderate_and_find_from_the_help_center(new_page, log_
     moderator.goto(question_url)
     answer_articles(moderator).filter(has_text=SPAM).get_by_role("button", name="Hide", exact=True).click()
     expect(moderator).to_have_url(question_url)
-    expect(answer_articles(moderator).filter(has_text=SPAM).locator(".badge")).to_have_text("hidden")
+    expect(answer_articles(moderator).filter(has_text=SPAM).locator(".badge")).to_have_text("Hidden")
 
     visitor = new_page()
     visitor.goto(question_url)
