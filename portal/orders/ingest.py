@@ -100,7 +100,7 @@ def purge_payloads(days: int | None = None) -> int:
     cutoff = utcnow() - timedelta(days=days)
     return db.session.execute(update(WebhookDelivery).where(WebhookDelivery.received_at < cutoff,
                                                             WebhookDelivery.payload.is_not(None))
-                              .values(payload=None)).rowcount
+                              .values(payload=None).execution_options(synchronize_session=False)).rowcount
 
 
 def forget_deliveries(days: int = 90) -> int:
