@@ -1,0 +1,182 @@
+"""Run: .venv/bin/python bench/search_backends.py [--docs 220000] [--runs 30] [--seed 1]
+                                                 [--backends whoosh,sqlite] [--keep DIR]
+
+Search backends side by side in one warm process, through the index API the app uses
+(portal.search.create_index), without Flask or a database. Generates N forum-like posts, mixed
+English/French (questions, and about ten answers each, from bench/community_text.py, rendered to
+plain text like portal/forum/indexing.py does), then for each backend: times rebuild() of the whole
+set, one-document upserts, and search p50/p95 for common words, rare words and typos (forum search:
+kinds question+answer, 10 hits per page with highlighted snippets) and suggest() prefixes.
+Prints one table; the index folders are removed unless --keep.
+"""
+import argparse
+import gc
+import math
+import pickle
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import community_text as text  # noqa: E402
+
+CATEGORIES = {"product-questions": 34, "sizing-and-fit": 24, "shipping-and-delivery": 30, "ideas-and-feedback": 12}
+KINDS = ("question", "answer")
+# The words of bench/community.py: common ones are in thousands of posts, rare ones in a handful.
+COMMON = {"en": ["delivery", "size", "refund", "wool", "tracking number", "relay point", "customer service",
+                 "wash", "order", "runs small"],
+          "fr": ["livraison", "taille", "remboursement", "laine", "numéro de suivi", "point relais",
+                 "service client", "lavage", "commande", "taille petit"]}
+RARE = {"en": ["alpaca", "seersucker", "Bancontact", "Quimper", "shearling jumper", "Klarna"],
+        "fr": ["Nouméa", "Chamonix", "mohair", "Biarritz", "jacquard", "Ushuaia livraison"]}
+TYPOS = {"en": ["delivry", "refnud", "trakcing number", "seersuker"],
+         "fr": ["livraisn", "rembourssement", "comande", "Chamonis"]}
+PREFIXES = {"en": ["de", "deli", "size g", "ref", "wool j", "track", "is the m", "runs sm"],
+            "fr": ["li", "livr", "tai", "rembo", "laine", "comm", "point re", "numéro de s"]}
+
+
+def percentile(values, p):
+    """Nearest-rank percentile of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def load_or_generate(count: int, seed: int) -> list[dict]:
+    """generate(), kept in bench/data/ (ignored by git) so a rerun skips it."""
+    cache = ROOT / "bench" / "data" / f"search-posts-{count}-{seed}.pickle"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    docs = generate(count, seed)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL))
+    return docs
+
+
+def generate(count: int, seed: int) -> list[dict]:
+    """`count` search documents: questions, each followed by ~10 answers, 30% in French."""
+    from portal.markup import markdown_to_text
+
+    rng, docs, qid, aid = random.Random(seed), [], 0, 0
+    slugs, weights = list(CATEGORIES), list(CATEGORIES.values())
+    while len(docs) < count:
+        qid += 1
+        slug, lang = rng.choices(slugs, weights)[0], "fr" if rng.random() < 0.3 else "en"
+        title, body = text.question_text(rng, slug, lang)
+        tags = sorted(set(rng.sample(text.TAGS[slug], rng.randint(0, 3))))
+        url = f"/community/q/{qid}"
+        docs.append({"id": f"question:{qid}", "kind": "question", "lang": lang, "slug": str(qid), "title": title,
+                     "tags": tags, "summary": "", "body": markdown_to_text(body), "category": slug, "url": url})
+        accepted = rng.random() < 0.4
+        for n in range(min(int(rng.expovariate(1 / 10)), count - len(docs))):
+            aid += 1
+            docs.append({"id": f"answer:{aid}", "kind": "answer", "lang": lang, "slug": str(aid), "title": title,
+                         "tags": tags, "summary": "accepted" if accepted and n == 0 else "",
+                         "body": markdown_to_text(text.answer_text(rng, lang, rng.random() < 0.03)),
+                         "category": slug, "url": f"{url}#a{aid}"})
+    return docs
+
+
+def timed(fn, runs: int) -> list[tuple[float, float]]:
+    """(wall, CPU of this thread) milliseconds of each of `runs` calls: on a busy machine the
+    wall time also counts waiting for a core, the CPU time only the work."""
+    out = []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.thread_time()
+        fn()
+        out.append(((time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000))
+    return out
+
+
+def scenarios(index) -> dict:
+    """name -> list of zero-argument calls, each one search or suggest as the forum makes it."""
+    def search(q, lang):
+        return lambda: index.search(q, lang=lang, kinds=KINDS, per_page=10)
+
+    def suggest(q, lang):
+        return lambda: index.suggest(q, lang=lang, kinds=KINDS, limit=5)
+
+    each = lambda words, make: [make(q, lang) for lang in ("en", "fr") for q in words[lang]]  # noqa: E731
+    return {"search common": each(COMMON, search), "search rare": each(RARE, search),
+            "search typo": each(TYPOS, search),
+            "search common, any language": [search(q, None) for q in COMMON["en"][:5] + COMMON["fr"][:5]],
+            "suggest": each(PREFIXES, suggest)}
+
+
+def measure(backend: str, docs: list[dict], runs: int, folder: Path) -> dict:
+    from portal.search import create_index
+
+    index = create_index(backend, str(folder / backend), writer_timeout=30)
+    gc.collect()
+    started = time.perf_counter()
+    index.rebuild(iter(docs))
+    result = {"backend": backend, "rebuild_s": time.perf_counter() - started, "docs": index.doc_count(),
+              "size": subprocess.run(["du", "-sh", str(folder / backend)], capture_output=True,
+                                     text=True).stdout.split()[0]}
+    calls = scenarios(index)
+    # The first time each query runs (nothing of it cached yet), then `runs` more rounds of the group.
+    result["first"] = {name: [timed(call, 1)[0][0] for call in group] for name, group in calls.items()}
+    result["timings"] = {name: [ms for _ in range(runs) for call in group for ms in timed(call, 1)]
+                         for name, group in calls.items()}
+    result["hits"] = {name: min(_total(call()) for call in group) for name, group in calls.items()}
+    edits = [dict(docs[i], body=docs[i]["body"] + " zanzibar") for i in range(1, 21)]
+    result["upsert_ms"] = [timed(lambda d=d: index.upsert([d]), 1)[0][0] for d in edits]
+    result["edit_found"] = index.search("zanzibar", kinds=KINDS, per_page=100).total
+    return result
+
+
+def _total(found) -> int:
+    return found.total if hasattr(found, "total") else len(found)
+
+
+def report(args, results: list[dict], generate_s: float) -> None:
+    print(f"\nSearch backends, {args.docs} forum posts "
+          f"(seed {args.seed}, generated or loaded in {generate_s:.0f} s), {args.runs} runs per query, one warm process\n")
+    print("first: each query's first run; then every query again, --runs times (wall and CPU time)\n")
+    print(f"{'backend':8} {'scenario':28} {'first p50':>9} {'first p95':>9} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'max ms':>8} {'cpu p50':>8} {'cpu p95':>8} {'min hits':>8}")
+    for r in results:
+        for name, values in r["timings"].items():
+            wall, cpu, first = [w for w, _ in values], [c for _, c in values], r["first"][name]
+            print(f"{r['backend']:8} {name:28} {percentile(first, 50):9.2f} {percentile(first, 95):9.2f} "
+                  f"{percentile(wall, 50):8.2f} {percentile(wall, 95):8.2f} {max(wall):8.2f} "
+                  f"{percentile(cpu, 50):8.2f} {percentile(cpu, 95):8.2f} {r['hits'][name]:8}")
+    print()
+    for r in results:
+        print(f"{r['backend']:8} rebuild {r['rebuild_s']:6.1f} s for {r['docs']} docs, index {r['size']} on disk; "
+              f"upsert of one post p50 {percentile(r['upsert_ms'], 50):.1f} ms, p95 {percentile(r['upsert_ms'], 95):.1f}"
+              f" ms; edited posts found: {r['edit_found']}/20")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=220_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backends", default="whoosh,sqlite")
+    parser.add_argument("--keep", type=Path, help="build the indexes in DIR and keep them")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    docs = load_or_generate(args.docs, args.seed)
+    generate_s = time.perf_counter() - started
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="search-backends-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        results = []
+        for backend in args.backends.split(","):
+            results.append(measure(backend, docs, args.runs, folder))
+            print(f"{backend}: rebuilt in {results[-1]['rebuild_s']:.1f} s", file=sys.stderr, flush=True)
+        report(args, results, generate_s)
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
