@@ -83,3 +83,11 @@ def test_kb_reindex_rebuilds_and_search_still_works(app, runner):
 def test_kb_search_bad_language_is_one_line_error(app, runner):
     result = runner.invoke(args=["kb", "search", "x", "--lang", "de"])
     assert result.exit_code != 0 and "Invalid value" in result.output
+
+
+def test_kb_optimize_keeps_search_working(app, runner):
+    runner.invoke(args=["kb", "import", "content"])
+    result = runner.invoke(args=["kb", "optimize"])
+    assert result.exit_code == 0 and "optimized" in result.output
+    hits = json.loads(runner.invoke(args=["kb", "search", "livraison", "--lang", "fr", "--json"]).output)
+    assert hits

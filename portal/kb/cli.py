@@ -61,6 +61,14 @@ def reindex_command():
     click.echo(f"Reindexed {get_index().doc_count()} documents in {time.perf_counter() - started:.1f}s.")
 
 
+@kb_cli.command("optimize")
+def optimize_command():
+    """Maintenance: merge the search index's segments (run after many edits, e.g. nightly)."""
+    started = time.perf_counter()
+    get_index().optimize()
+    click.echo(f"Search index optimized in {time.perf_counter() - started:.1f}s.")
+
+
 def rebuild_index():
     """Build a fresh index from the database, swap it in, then catch up edits made meanwhile."""
     from datetime import timedelta

@@ -143,6 +143,6 @@ def replayed(records: list[dict]) -> dict:
     for record in records:
         if record["op"] == "upsert":
             final.update((str(doc["id"]), doc) for doc in record["docs"])
-        else:
+        elif record["op"] == "delete":
             final.update((doc_id, None) for doc_id in record["ids"])
     return final

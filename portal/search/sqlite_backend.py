@@ -184,6 +184,13 @@ class SqliteSearchIndex:
             self._write(lambda conn: update_spelling(conn, remove_documents(conn, ids)),
                         {"op": "delete", "ids": ids})
 
+    def optimize(self) -> None:
+        """Maintenance: merge the full-text segments (searches slow down after many small edits)."""
+        def merge(conn):
+            for table in ("fts", "titles"):
+                conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        self._write(merge, {"op": "noop"})
+
     def _write(self, apply, record: dict) -> None:
         for _ in range(ATTEMPTS):
             try:

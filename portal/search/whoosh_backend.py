@@ -248,6 +248,15 @@ class SearchIndex:
             return None
         return writer
 
+    def optimize(self) -> None:
+        """Maintenance: merge the segments into one (searches slow down after many small edits)."""
+        with self._lock:
+            name = self._generations.current() or self._generations.ensure_current(SCHEMA, self.writer_timeout)
+            writer = self._writer(open_dir(self._generations.path(name)), name)
+            if writer is not None:  # None: a rebuild swapped in a fresh generation meanwhile
+                writer.commit(optimize=True)
+            self._sync()
+
     def rebuild(self, docs: Iterable[dict]) -> None:
         """Index `docs` into a new generation and swap it in; searches use the old one meanwhile.
 

@@ -246,3 +246,12 @@ def test_a_sqlite_writer_that_cannot_get_the_lock_fails_loudly(base):
 
     impatient.upsert([make_doc(2, "Gift cards")])
     assert ids(index.search("gift")) == ["article:2"]
+
+
+def test_optimize_merges_segments_and_keeps_every_document(index):
+    for n in range(5):  # five commits: five segments for Whoosh, five FTS segments for SQLite
+        index.upsert([{"id": f"article:{n}", "kind": "article", "lang": "en", "title": f"Parcel number {n}",
+                       "body": "Tracking your parcel."}])
+    index.optimize()
+    assert index.doc_count() == 5
+    assert index.search("parcel", lang="en").total == 5
