@@ -1,7 +1,7 @@
 """Read side of the knowledge base: help-center lists, related articles, the editor's list."""
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.errors import NotFound
 from portal.extensions import db
@@ -38,10 +38,26 @@ def category_articles(category: Category, lang: str) -> list[Article]:
         .order_by(Article.position, Article.title)))
 
 
+# The article page's statements are built once: building one (and its cache key) costs SQLAlchemy
+# more than SQLite needs to run it, and this page is the help center's most visited.
+_PUBLISHED_ARTICLE = (select(Article).options(joinedload(Article.category), joinedload(Article.section))
+                      .where(Article.lang == bindparam("lang"), Article.slug == bindparam("slug"),
+                             Article.status == PUBLISHED))
+# Filter by translation_key alone: given lang and status too, SQLite picks the (status, lang, …)
+# index and reads every article of the language (~10 ms at 2,500 articles) to find one row.
+_LINKED = select(Article).where(Article.translation_key == bindparam("key")).order_by(Article.id)
+# Related-article candidates, scored on a few columns rather than loaded as articles with bodies.
+_CANDIDATES = select(Article.id, Article.tags, Article.category_id, Article.position).where(
+    Article.status == PUBLISHED, Article.lang == bindparam("lang"), Article.id != bindparam("article_id"))
+_SAME_CATEGORY = (_CANDIDATES.where(Article.category_id == bindparam("category_id"))
+                  .order_by(Article.position, Article.id).limit(50))
+_MOST_VIEWED_ELSEWHERE = (_CANDIDATES.where(Article.category_id != bindparam("category_id"))
+                          .order_by(Article.view_count.desc()).limit(200))
+
+
 def published_article(lang: str, slug: str) -> Article:
     """The published article at /help/<lang>/articles/<slug>, or NotFound."""
-    article = db.session.scalar(select(Article).options(joinedload(Article.category), joinedload(Article.section))
-                                .where(Article.lang == lang, Article.slug == slug, Article.status == PUBLISHED))
+    article = db.session.scalar(_PUBLISHED_ARTICLE, {"lang": lang, "slug": slug})
     if article is None:
         raise NotFound(_("We could not find that article."))
     return article
@@ -51,33 +67,25 @@ def translation_of(article: Article, lang: str, published_only: bool = True) -> 
     """The same article in another language, if linked."""
     if not article.translation_key or lang == article.lang:
         return None
-    # Filter by translation_key alone: given lang and status too, SQLite picks the (status, lang, …)
-    # index and reads every article of the language (~10 ms at 2,500 articles) to find one row.
-    linked = db.session.scalars(select(Article).where(Article.translation_key == article.translation_key)
-                                .order_by(Article.id))
+    linked = db.session.scalars(_LINKED, {"key": article.translation_key})
     return next((other for other in linked
                  if other.lang == lang and (other.status == PUBLISHED or not published_only)), None)
 
 
 def related_articles(article: Article, limit: int = 5) -> list[Article]:
     """Published articles sharing tags with `article` first, then others of its category."""
-    # Candidates are scored on a few columns; only the chosen ones are loaded as articles (bodies).
-    candidate = select(Article.id, Article.tags, Article.category_id, Article.position).where(
-        Article.status == PUBLISHED, Article.lang == article.lang, Article.id != article.id)
-    candidates = db.session.execute(candidate.where(Article.category_id == article.category_id)
-                                    .order_by(Article.position, Article.id).limit(50)).all()
+    params = {"lang": article.lang, "article_id": article.id, "category_id": article.category_id}
+    candidates = db.session.execute(_SAME_CATEGORY, params).all()
     tags = set(article.tags or [])
     if tags:
-        candidates += db.session.execute(candidate.where(Article.category_id != article.category_id)
-                                         .order_by(Article.view_count.desc()).limit(200)).all()
-    scored = []
+        candidates += db.session.execute(_MOST_VIEWED_ELSEWHERE, params).all()
+    scored, category_id = [], article.category_id
     for other in candidates:
-        shared, same = len(tags.intersection(other.tags or ())), other.category_id == article.category_id
+        shared, same = len(tags.intersection(other.tags or ())), other.category_id == category_id
         if shared or same:
             scored.append((-shared * 2 - same, other.position, other.id))
     chosen = [other_id for *_, other_id in sorted(scored)[:limit]]
-    found = {a.id: a for a in db.session.scalars(  # a list of links: no body (other columns load on access)
-        select(Article).options(load_only(Article.slug, Article.lang, Article.title)).where(Article.id.in_(chosen)))}
+    found = articles_by_ids(chosen)
     return [found[i] for i in chosen if i in found]
 
 

@@ -66,16 +66,18 @@ def category(lang, slug):
 def article(lang, slug):
     """An article with table of contents, related articles and the helpful vote."""
     found = queries.published_article(lang, slug)
+    html, toc = rendered_body(found.body, request.host)
+    other_lang = next((code for code in current_app.config["LANGUAGES"] if code != lang), None)
+    page = render_template("help/article.html", lang=lang, article=found, html=html, toc=toc,
+                           related=queries.related_articles(found),
+                           translation=queries.translation_of(found, other_lang) if other_lang else None,
+                           voted=session.get("voted", {}).get(str(found.id)))
+    # Counted after rendering: a commit expires the loaded objects, so committing first reloaded the article.
     if request.args.get("s", type=int):
         services.log_click(log_id=request.args.get("s", type=int), article=found)
     services.record_view(found)
     db.session.commit()
-    html, toc = rendered_body(found.body, request.host)
-    other_lang = next((code for code in current_app.config["LANGUAGES"] if code != lang), None)
-    return render_template("help/article.html", lang=lang, article=found, html=html, toc=toc,
-                           related=queries.related_articles(found),
-                           translation=queries.translation_of(found, other_lang) if other_lang else None,
-                           voted=session.get("voted", {}).get(str(found.id)))
+    return page
 
 
 @lru_cache(maxsize=1024)
