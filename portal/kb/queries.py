@@ -74,11 +74,12 @@ def translation_of(article: Article, lang: str, published_only: bool = True) -> 
 
 def related_articles(article: Article, limit: int = 5) -> list[Article]:
     """Published articles sharing tags with `article` first, then others of its category."""
+    connection = db.session.connection()  # plain columns: Core rows, without the ORM's per-query work
     params = {"lang": article.lang, "article_id": article.id, "category_id": article.category_id}
-    candidates = db.session.execute(_SAME_CATEGORY, params).all()
+    candidates = connection.execute(_SAME_CATEGORY, params).all()
     tags = set(article.tags or [])
     if tags:
-        candidates += db.session.execute(_MOST_VIEWED_ELSEWHERE, params).all()
+        candidates += connection.execute(_MOST_VIEWED_ELSEWHERE, params).all()
     scored, category_id = [], article.category_id
     for other in candidates:
         shared, same = len(tags.intersection(other.tags or ())), other.category_id == category_id

@@ -1,16 +1,14 @@
 """Customers' orders in the portal, the guest order-status lookup, and requests about an order."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.errors import DomainError, RateLimited
+from portal.errors import RateLimited
 from portal.extensions import db
 from portal.orders import queries, services
-from portal.tickets import services as ticket_services
 from portal.tickets.forms import PortalRequestForm
-from portal.tickets.models import Channel
-from portal.tickets.web import client_ip, put_error_on_form, uploaded_files
+from portal.tickets.portal_views import request_form
+from portal.tickets.web import client_ip
 
 bp = Blueprint("orders", __name__)
 
@@ -47,21 +45,7 @@ def new_request(order_id, topic):
     if request.method == "GET":
         form.topic.data = topic
         form.subject.data = _("%(topic)s (order #%(number)s)", topic=TOPIC_LABELS[topic], number=order.number)
-    if form.validate_on_submit():
-        try:
-            ticket = ticket_services.open_ticket(
-                subject=form.subject.data, body=form.body.data, channel=Channel.PORTAL, requester=current_user,
-                topic=form.topic.data or topic, locale=str(get_locale()), order_id=order.id, store_id=order.store_id,
-                attachments=uploaded_files(form.attachments))
-        except DomainError as exc:
-            put_error_on_form(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your request #%(number)s was sent. We will reply by email and here.", number=ticket.number),
-                  "success")
-            return redirect(url_for("portal_tickets.show", number=ticket.number))
-    return render_template("tickets/portal_new.html", form=form, order=order), \
-        400 if form.errors or form.form_errors else 200
+    return request_form(form, order=order, default_topic=topic)
 
 
 @bp.route("/help/order-status", methods=["GET", "POST"])

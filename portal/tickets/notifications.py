@@ -68,10 +68,10 @@ def ticket_opened(ticket: Ticket) -> None:
     if ticket.group_id:
         members = db.session.scalars(select(group_members.c.user_id).where(
             group_members.c.group_id == ticket.group_id))
-        _alert_agents(ticket, first, list(members), "agent_new_ticket", _l("New ticket in your group"))
+        _alert_agents(ticket, first, list(members), _l("New ticket in your group"))
 
 
-def _alert_agents(ticket, message, user_ids, template, heading) -> None:
+def _alert_agents(ticket, message, user_ids, heading) -> None:
     """Mail each agent among `user_ids` who wants notifications; `heading` (lazy) is read in their language."""
     from portal.accounts.models import User
     from portal.permissions import can
@@ -81,7 +81,7 @@ def _alert_agents(ticket, message, user_ids, template, heading) -> None:
             continue
         with force_locale(user.locale) if user.locale else nullcontext():
             title = str(heading)
-        _send(to=user.email, ticket=ticket, template=template, subject=title, message=message,
+        _send(to=user.email, ticket=ticket, template="agent_alert", subject=title, message=message,
               message_id=message_id_for(ticket, message, user.id), locale=user.locale,
               link=links.staff_link(ticket), agent=user)
 
@@ -99,11 +99,11 @@ def agent_replied(ticket: Ticket, message: TicketMessage) -> None:
 def customer_replied(ticket: Ticket, message: TicketMessage) -> None:
     """Tell the assignee their customer wrote back."""
     if ticket.assignee_id:
-        _alert_agents(ticket, message, [ticket.assignee_id], "agent_customer_replied", _l("Your customer replied"))
+        _alert_agents(ticket, message, [ticket.assignee_id], _l("Your customer replied"))
 
 
 def ticket_assigned(ticket: Ticket, assignee) -> None:
-    _alert_agents(ticket, _first_message(ticket), [assignee.id], "agent_assigned",
+    _alert_agents(ticket, _first_message(ticket), [assignee.id],
                   _l("A ticket was assigned to you"))
 
 

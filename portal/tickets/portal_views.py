@@ -23,18 +23,15 @@ def index():
     return render_template("tickets/portal_list.html", page=page)
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@login_required
-def new():
-    """Open a request from the portal (suggested articles appear while typing the subject)."""
-    form = PortalRequestForm()
-    if request.method == "GET":
-        form.topic.data = request.args.get("topic", "")
+def request_form(form: PortalRequestForm, *, order=None, default_topic=None):
+    """Handle the portal's new-request form (optionally about an order): open the ticket or show errors."""
     if form.validate_on_submit():
         try:
-            ticket = services.open_ticket(subject=form.subject.data, body=form.body.data, channel=Channel.PORTAL,
-                                          requester=current_user, topic=form.topic.data or None,
-                                          locale=str(get_locale()), attachments=uploaded_files(form.attachments))
+            ticket = services.open_ticket(
+                subject=form.subject.data, body=form.body.data, channel=Channel.PORTAL, requester=current_user,
+                topic=form.topic.data or default_topic, locale=str(get_locale()),
+                order_id=getattr(order, "id", None), store_id=getattr(order, "store_id", None),
+                attachments=uploaded_files(form.attachments))
             contact.mark_submitted(visitor_id())
         except DomainError as exc:
             put_error_on_form(form, exc)
@@ -43,7 +40,18 @@ def new():
             flash(_("Your request #%(number)s was sent. We will reply by email and here.", number=ticket.number),
                   "success")
             return redirect(url_for("portal_tickets.show", number=ticket.number))
-    return render_template("tickets/portal_new.html", form=form), 400 if form.errors or form.form_errors else 200
+    return render_template("tickets/portal_new.html", form=form, order=order), \
+        400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Open a request from the portal (suggested articles appear while typing the subject)."""
+    form = PortalRequestForm()
+    if request.method == "GET":
+        form.topic.data = request.args.get("topic", "")
+    return request_form(form)
 
 
 @bp.route("/<int:number>", methods=["GET", "POST"])

@@ -104,6 +104,25 @@ def show(number):
     return _page(services.get_ticket(number, viewer=current_user, staff=True))
 
 
+def _submit(ticket, form, slot: str, apply, done: str):
+    """Apply a form built on `form.version` of the ticket: a stale version shows what changed and asks to
+    confirm (409), a domain error goes on the form (400), success commits and returns to the ticket."""
+    try:
+        if form.confirm.data != "1":
+            services.check_version(ticket, form.version.data)
+        apply()
+    except StaleTicket as exc:
+        db.session.rollback()
+        form.version.data, form.confirm.data = ticket.version, "1"
+        return _page(ticket, stale=services.changes_since(ticket, exc.since_version), status=409, **{slot: form})
+    except DomainError as exc:
+        put_error_on_form(form, exc)
+        return _page(ticket, status=400, **{slot: form})
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("staff_tickets.show", number=ticket.number))
+
+
 @bp.route("/<int:number>/messages", methods=["POST"])
 @work_required
 def post_message(number):
@@ -112,9 +131,8 @@ def post_message(number):
     form = ComposerForm(ticket=ticket)
     if not form.validate_on_submit():
         return _page(ticket, composer=form, status=400)
-    try:
-        if form.confirm.data != "1":
-            services.check_version(ticket, form.version.data)
+
+    def apply():
         if form.macro_id.data:
             macros.apply_fields(ticket, macros.get_macro(form.macro_id.data, current_user), actor=current_user)
         if form.kind.data == MessageKind.NOTE.value:
@@ -124,16 +142,8 @@ def post_message(number):
             services.add_reply(ticket, body=form.body.data, author=current_user, status=form.status.data or None,
                                attachments=uploaded_files(form.attachments))
         presence.leave(ticket, current_user)
-    except StaleTicket as exc:
-        db.session.rollback()
-        form.version.data, form.confirm.data = ticket.version, "1"
-        return _page(ticket, composer=form, stale=services.changes_since(ticket, exc.since_version), status=409)
-    except DomainError as exc:
-        put_error_on_form(form, exc)
-        return _page(ticket, composer=form, status=400)
-    db.session.commit()
-    flash(_("Note added.") if form.kind.data == "note" else _("Reply sent."), "success")
-    return redirect(url_for("staff_tickets.show", number=number))
+    return _submit(ticket, form, "composer", apply,
+                   _("Note added.") if form.kind.data == "note" else _("Reply sent."))
 
 
 @bp.route("/<int:number>/fields", methods=["POST"])
@@ -148,9 +158,8 @@ def update_fields(number):
     form.fill_choices(queries.agents(), queries.groups())
     if not form.validate_on_submit():
         return _page(ticket, fields=form, status=400)
-    try:
-        if form.confirm.data != "1":
-            services.check_version(ticket, form.version.data)
+
+    def apply():
         assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
         group = db.session.get(TicketGroup, int(form.group.data)) if form.group.data else None
         services.set_priority(ticket, form.priority.data, actor=current_user)
@@ -158,16 +167,7 @@ def update_fields(number):
         services.set_group(ticket, group, actor=current_user)
         services.set_tags(ticket, form.tags.data, actor=current_user)
         services.change_status(ticket, form.status.data, actor=current_user)
-    except StaleTicket as exc:
-        db.session.rollback()
-        form.version.data, form.confirm.data = ticket.version, "1"
-        return _page(ticket, fields=form, stale=services.changes_since(ticket, exc.since_version), status=409)
-    except DomainError as exc:
-        put_error_on_form(form, exc)
-        return _page(ticket, fields=form, status=400)
-    db.session.commit()
-    flash(_("Ticket updated."), "success")
-    return redirect(url_for("staff_tickets.show", number=number))
+    return _submit(ticket, form, "fields", apply, _("Ticket updated."))
 
 
 @bp.route("/<int:number>/take", methods=["POST"])
