@@ -12,54 +12,31 @@ of forum tables. --reuse-index skips the rebuild when an index is already there 
 """
 import argparse
 import gc
-import math
 import os
 import re
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import generate_community  # noqa: E402
+import common  # first: it puts the repository root on sys.path (bench/ is there already)
+import community_text
+import generate_community
 
 GOALS_MS = {"list": 30.0, "question": 30.0, "search": 100.0}
 REINDEX_GOAL_S = 180.0
 CATEGORY = "product-questions"  # the largest starter category
 DEEP_PAGE = 50
-# Words in thousands of posts, as visitors type them.
-COMMON = {"en": ["delivery", "size", "refund", "wool", "tracking number", "relay point", "customer service",
-                 "wash", "order", "runs small"],
-          "fr": ["livraison", "taille", "remboursement", "laine", "numéro de suivi", "point relais",
-                 "service client", "lavage", "commande", "taille petit"]}
-# Words of community_text.RARE: a handful of posts each.
-RARE = {"en": ["alpaca", "seersucker", "Bancontact", "Quimper", "shearling jumper", "Klarna"],
-        "fr": ["Nouméa", "Chamonix", "mohair", "Biarritz", "jacquard", "Ushuaia livraison"]}
+COMMON, RARE = community_text.COMMON_QUERIES, community_text.RARE_QUERIES  # the words searched for
 # EXPLAIN QUERY PLAN: "SCAN t" reads every row; "SCAN t USING [COVERING] INDEX i" walks a whole index
 # (fine when a LIMIT stops it early, a full read otherwise); "SEARCH t USING INDEX i (...)" reads a range.
-SCAN = re.compile(r"^SCAN (\w+)(?: AS \w+)?(?: USING (?:COVERING )?INDEX (\w+))?")
+USING_INDEX = re.compile(r"^USING (?:COVERING )?INDEX (\w+)")
 SMALL_TABLES = ("forum_category",)
+TIMES = [*common.TIMING_COLUMNS, ("1st", ">8.2f", "first"), *common.CPU_COLUMNS]
+PAGE_COLUMNS = [("page", "<30", "name"), *common.SQL_COLUMNS, *TIMES]
+SEARCH_COLUMNS = [("backend", "<9", "backend"), ("queries", "<20", "name"), ("hits", ">5", "hits"),
+                  ("SQL", ">5", "queries"), *TIMES]
 
 
-def percentile(values, p):
-    """Nearest-rank percentile of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def build_app(folder: Path, backend: str):
-    from flask_migrate import upgrade
-
-    from portal import create_app
-
-    app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "MAIL_SERVER": None, "SERVER_NAME": "localhost", "SEARCH_BACKEND": backend,
-                      "SEARCH_INDEX_PATH": str(folder / f"search-{backend}")})
-    with app.app_context():
-        upgrade()  # a database generated before a new migration gets its indexes here
-    return app
+def build_app(folder, backend: str):
+    return common.client_app(folder, SEARCH_BACKEND=backend, SEARCH_INDEX_PATH=str(folder / f"search-{backend}"))
 
 
 def available_backends() -> list[str]:
@@ -84,14 +61,6 @@ def reindex(app, reuse: bool) -> dict:
         docs = get_index().doc_count()
         db.session.remove()
     return {"seconds": seconds, "cpu": cpu, "docs": docs}
-
-
-def logged_in(app, email: str):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": generate_community.PASSWORD})
-    if response.status_code not in (302, 303):
-        raise SystemExit(f"login as {email} failed: {response.status_code}")
-    return client
 
 
 def page_scenarios(app, meta) -> list[dict]:
@@ -120,47 +89,12 @@ def page_scenarios(app, meta) -> list[dict]:
     return out
 
 
-def capture(app, client, url, headers=None):
-    """One request with every SQL statement, its parameters and its duration recorded."""
-    from sqlalchemy import event
-
-    from portal.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    statements, started = [], {}
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        started[id(cursor)] = time.perf_counter()
-
-    def after(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters, time.perf_counter() - started.pop(id(cursor), 0)))
-
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
-    try:
-        response = client.get(url, headers=headers)
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
-    return response, statements
-
-
 def explain(app, statements) -> list[dict]:
-    """EXPLAIN QUERY PLAN of each statement, with the scans of real tables and the temp-B-tree sorts."""
-    from portal.extensions import db
-
-    found = []
-    with app.app_context(), db.engine.connect() as conn:
-        tables = {name for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        for sql, params, seconds in statements:
-            if not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
-                continue
-            details = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
-            scans = [(m.group(1), m.group(2)) for d in details if (m := SCAN.match(d)) and m.group(1) in tables]
-            found.append({"sql": sql, "ms": seconds * 1000, "plan": details, "scans": scans,
-                          "sorts": [d for d in details if d.startswith("USE TEMP B-TREE")]})
-    return found
+    """common.explain with each scan as (table, index walked or None)."""
+    plans = common.explain(app, statements)
+    for plan in plans:
+        plan["scans"] = [(t, m.group(1) if (m := USING_INDEX.match(rest)) else None) for t, rest in plan["scans"]]
+    return plans
 
 
 def timed(client, urls, runs, headers=None) -> dict:
@@ -172,31 +106,16 @@ def timed(client, urls, runs, headers=None) -> dict:
         first.append(time.perf_counter() - started)
         if response.status_code != 200:
             raise SystemExit(f"{url}: {response.status_code}")
-    gc.collect()
-    latencies, cpu = [], []
-    began = time.perf_counter()
-    for _ in range(runs):
-        for url in urls:
-            started, started_cpu = time.perf_counter(), time.process_time()
-            client.get(url, headers=headers).close()
-            latencies.append(time.perf_counter() - started)
-            cpu.append(time.process_time() - started_cpu)
-    elapsed = time.perf_counter() - began
-    return {"p50": percentile(latencies, 50) * 1000, "p95": percentile(latencies, 95) * 1000,
-            "max": max(latencies) * 1000, "rps": len(latencies) / elapsed, "first": sum(first) / len(first) * 1000,
-            "cpu50": percentile(cpu, 50) * 1000, "cpu95": percentile(cpu, 95) * 1000}
+    return dict(common.time_requests(client, urls * runs, headers), first=sum(first) / len(first) * 1000)
 
 
 def measure_page(app, clients, scenario, runs) -> dict:
     client = clients["member" if scenario.get("member") else "anonymous"]
-    response, statements = capture(app, client, scenario["url"])
-    if response.status_code != 200:
-        raise SystemExit(f"{scenario['url']}: {response.status_code}")
-    body = response.get_data(as_text=True)
+    body, statements = common.checked_capture(app, client, scenario["url"])
     shown = body.count('class="question-row"') + body.count('<article class="answer')
     plans = explain(app, statements)
     return dict(scenario, shown=shown, queries=len(statements), plans=plans,
-                sql_ms=sum(s for _, _, s in statements) * 1000, **timed(client, [scenario["url"]], runs))
+                sql_ms=common.sql_seconds(statements) * 1000, **timed(client, [scenario["url"]], runs))
 
 
 def search_scenarios() -> list[dict]:
@@ -214,7 +133,7 @@ def measure_search(app, client, scenario, runs) -> dict:
     headers = {"Accept-Language": scenario["lang"]}
     hits, queries = [], 0
     for url in scenario["urls"]:
-        response, statements = capture(app, client, url, headers)
+        response, statements = common.capture(app, client, url, headers)
         body = response.get_data(as_text=True)
         hits.append(body.count("<li><a href="))
         queries = max(queries, len(statements))
@@ -222,42 +141,29 @@ def measure_search(app, client, scenario, runs) -> dict:
     return dict(scenario, hits=min(hits), queries=queries, **result)
 
 
-def short(sql: str, width: int = 120) -> str:
-    return " ".join(sql.split())[:width]
-
-
-def verdict(value, goal) -> str:
-    return "-" if goal is None else ("ok" if value < goal else "MISSED")
-
-
 def report(args, meta, pages, searches, reindexes) -> None:
     rows = meta["rows"]
     print(f"\nCommunity: {rows['questions']:,} questions, {rows['answers']:,} answers, {rows['comments']:,} comments, "
           f"{rows['votes']:,} votes, {meta['users']:,} members (seed {meta['seed']}); Flask test client, one warm "
           f"process, SQLite; load average (1 min) at start / end: {args.load_start:.2f} / {os.getloadavg()[0]:.2f}\n")
-    print(f"{'page':<30}{'rows':>5}{'SQL':>5}{'SQL ms':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>7}"
-          f"{'1st':>8}{'cpu p50':>9}{'cpu p95':>9}  goal p95")
+    print(common.header(PAGE_COLUMNS) + "  goal p95")
     for r in pages:
         goal = GOALS_MS.get(r["group"])
-        print(f"{r['name']:<30}{r['shown']:>5}{r['queries']:>5}{r['sql_ms']:>8.2f}{r['p50']:>9.2f}{r['p95']:>9.2f}"
-              f"{r['max']:>9.2f}{r['rps']:>7.0f}{r['first']:>8.2f}{r['cpu50']:>9.2f}{r['cpu95']:>9.2f}  "
-              f"{'< %g' % goal if goal else '':<6} {verdict(r['p95'], goal)}")
+        goal_text = f"< {goal:g}" if goal else ""
+        print(common.row(PAGE_COLUMNS, r) + f"  {goal_text:<6} {common.verdict(r['p95'], goal)}")
     print(f"\nForum search ({max(3, args.runs // 5)} passes over each query list; 'hits': fewest on page 1 of any "
           "query)")
-    print(f"{'backend':<9}{'queries':<20}{'hits':>5}{'SQL':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>7}"
-          f"{'1st':>8}{'cpu p50':>9}{'cpu p95':>9}  goal p95")
+    print(common.header(SEARCH_COLUMNS) + "  goal p95")
     for r in searches:
         goal = GOALS_MS["search"]
-        print(f"{r['backend']:<9}{r['name']:<20}{r['hits']:>5}{r['queries']:>5}{r['p50']:>9.2f}{r['p95']:>9.2f}"
-              f"{r['max']:>9.2f}{r['rps']:>7.0f}{r['first']:>8.2f}{r['cpu50']:>9.2f}{r['cpu95']:>9.2f}  < {goal:g}  "
-              f"{verdict(r['p95'], goal)}")
+        print(common.row(SEARCH_COLUMNS, r) + f"  < {goal:g}  {common.verdict(r['p95'], goal)}")
     print("(1st: mean of the untimed first pass; cpu: this process's CPU time per request, which other")
     print(" processes on the machine do not inflate)")
     print("\nFull reindex (portal.kb.cli.rebuild_index):")
     for backend, r in reindexes.items():
         took = "reused (--reuse-index)" if r["seconds"] is None else (
             f"{r['seconds']:.1f} s ({r['cpu']:.1f} s CPU)  goal < {REINDEX_GOAL_S:g} s  "
-            f"{verdict(r['seconds'], REINDEX_GOAL_S)}")
+            f"{common.verdict(r['seconds'], REINDEX_GOAL_S)}")
         print(f"  {backend:<8}{r['docs']:>9,} documents  {took}")
     print("\nQuery plans: every statement of the measured pages that scans a forum table or the user table,")
     print("or sorts in a temp B-tree (first page that runs it):")
@@ -274,9 +180,7 @@ def report(args, meta, pages, searches, reindexes) -> None:
             full = [t for t, i in scans if i is None and t not in SMALL_TABLES]
             flagged += full
             label = ", ".join(f"SCAN {t}" + (f" USING INDEX {i}" if i else "") for t, i in scans) or "sort"
-            print(f"  [{label}] {r['name']} ({plan['ms']:.2f} ms): {short(plan['sql'])}")
-            for detail in plan["plan"]:
-                print(f"      {detail}")
+            common.print_plan(label, r["name"], plan)
     print(f"\nfull scans (no index) of forum tables or user: {', '.join(sorted(set(flagged))) or 'none'}")
     missed = [r["name"] for r in pages if GOALS_MS.get(r["group"]) and r["p95"] >= GOALS_MS[r["group"]]]
     missed += [f"{r['backend']} {r['name']}" for r in searches if r["p95"] >= GOALS_MS["search"]]
@@ -306,7 +210,7 @@ def main(argv=None):
         print(f"[{backend}] {reindexes[backend]}", flush=True)
         anonymous = app.test_client()
         if n == 0:
-            clients = {"anonymous": anonymous, "member": logged_in(app, meta["member_email"])}
+            clients = {"anonymous": anonymous, "member": common.log_in(app, meta["member_email"])}
             pages = [measure_page(app, clients, s, args.runs) for s in page_scenarios(app, meta)]
         searches += [dict(measure_search(app, anonymous, s, args.runs), backend=backend) for s in search_scenarios()]
         with app.app_context():

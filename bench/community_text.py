@@ -52,6 +52,15 @@ RARE = ("alpaca", "seersucker", "Bancontact", "Twint", "Nouméa", "Quimper", "sh
         "jacquard", "Zermatt", "chambray", "Tromsø", "loden", "Oaxaca")
 RARE_EVERY = 600
 
+# What bench/community.py and bench/search_backends.py search for, as visitors type it: words in
+# thousands of posts, and words of RARE (a handful of posts each).
+COMMON_QUERIES = {"en": ["delivery", "size", "refund", "wool", "tracking number", "relay point", "customer service",
+                         "wash", "order", "runs small"],
+                  "fr": ["livraison", "taille", "remboursement", "laine", "numéro de suivi", "point relais",
+                         "service client", "lavage", "commande", "taille petit"]}
+RARE_QUERIES = {"en": ["alpaca", "seersucker", "Bancontact", "Quimper", "shearling jumper", "Klarna"],
+                "fr": ["Nouméa", "Chamonix", "mohair", "Biarritz", "jacquard", "Ushuaia livraison"]}
+
 TAGS = {
     "product-questions": ("materials", "care", "washing", "quality", "stock", "warranty", "colour", "gift", "eco",
                           "matieres", "entretien", "garantie"),

@@ -8,24 +8,16 @@ services would have kept: question.answer_count, category.question_count, profil
 approved/accepted counts and reputation. Same seed and size, same database; an existing one with the same
 size, seed and generator version is reused unless --regenerate. The search index is not built here.
 """
-import argparse
-import json
 import random
-import shutil
-import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import community_text as text  # noqa: E402
+import common  # first: it puts the repository root on sys.path (bench/ is there already)
+import community_text as text
 
 GENERATOR_VERSION = 1
-DATA_ROOT = ROOT / "bench" / "data"
-PASSWORD = "correct-horse-9"
+PASSWORD = common.PASSWORD
 NOW = datetime(2026, 11, 30, 12, 0, 0)  # fixed, so the same seed gives the same database
 SPAN_DAYS = 3 * 365
 CATEGORY_WEIGHTS = {"product-questions": 34, "sizing-and-fit": 24, "shipping-and-delivery": 30,
@@ -41,8 +33,8 @@ REP_DOWNVOTE, REP_ACCEPTED = -2, 15
 
 
 def data_dir(questions: int) -> Path:
-    """One folder per size, so a quick 2,000-question database does not replace the 20,000."""
-    return DATA_ROOT / f"community-{questions}"
+    """bench/data/community-N/."""
+    return common.data_dir("community", questions)
 
 
 def _pick(rng, pairs):
@@ -295,32 +287,19 @@ def _load(app, data: dict, log) -> dict:
         conn.execute(update(ForumCategory).where(ForumCategory.id == bindparam("cid"))
                      .values(question_count=bindparam("n")),
                      [{"cid": cid, "n": n} for cid, n in data["category_counts"].items()])
-    with app.app_context(), db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return counts
 
 
 def ensure_database(questions: int = 20_000, seed: int = 1, regenerate: bool = False, log=print) -> dict:
     """The benchmark database for this size and seed (built if missing); returns its meta.json content."""
-    folder = data_dir(questions)
-    meta_file = folder / "meta.json"
     wanted = {"questions": questions, "seed": seed, "generator": GENERATOR_VERSION}
-    if not regenerate and meta_file.exists() and (folder / "portal.db").exists():
-        meta = json.loads(meta_file.read_text())
-        if {k: meta.get(k) for k in wanted} == wanted:
-            log(f"reusing {folder / 'portal.db'} ({questions:,} questions, seed {seed})")
-            return meta
-    from flask_migrate import upgrade
+    return common.ensure_database(data_dir(questions), wanted, lambda app: _generate(app, questions, seed, log),
+                                  what=f"{questions:,} questions", regenerate=regenerate, log=log)
 
-    from portal import create_app
 
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+def _generate(app, questions: int, seed: int, log) -> dict:
+    """Accounts through the services, then every forum row by bulk insert; the rest of meta.json."""
     started = time.perf_counter()
-    app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "MAIL_SERVER": None})
-    with app.app_context():
-        upgrade()
-    log(f"generating {questions:,} questions (seed {seed}) into {folder / 'portal.db'}")
     accounts = _accounts(app, seed)
     users = int(questions * 2.5)
     member_ids = _members(app, seed, users - len(accounts["staff"]) - 1, accounts.pop("password_hash"))
@@ -328,25 +307,13 @@ def ensure_database(questions: int = 20_000, seed: int = 1, regenerate: bool = F
     data = generate(seed, questions, accounts["categories"], members)
     log(f"  rows generated in {time.perf_counter() - started:.0f} s")
     counts = _load(app, data, log)
-    with app.app_context():
-        from portal.extensions import db
-
-        db.engine.dispose()
-    meta = dict(wanted, users=users, rows=counts, long_thread_id=data["long_thread_id"],
-                member_email="member@comptoir.test", staff=accounts["staff"], categories=accounts["categories"],
-                seconds=round(time.perf_counter() - started, 1))
-    meta_file.write_text(json.dumps(meta, indent=1))
-    log(f"done in {meta['seconds']} s: {counts}")
-    return meta
+    return {"users": users, "rows": counts, "long_thread_id": data["long_thread_id"],
+            "member_email": "member@comptoir.test", "staff": accounts["staff"], "categories": accounts["categories"]}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Generate the community benchmark database.")
-    parser.add_argument("--questions", type=int, default=20_000, help="answers = 10x, users = 2.5x")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--regenerate", action="store_true", help="rebuild even if a matching database exists")
-    args = parser.parse_args(argv)
-    ensure_database(args.questions, args.seed, args.regenerate)
+    common.generator_main(argv, ensure_database, description="Generate the community benchmark database.",
+                          size="questions", default=20_000, help="answers = 10x, users = 2.5x")
 
 
 if __name__ == "__main__":

@@ -7,25 +7,16 @@ orders (a long tail: most order once or twice, a few dozens of times); 40 % of t
 those verified, whose orders carry customer_id as services._link_customer would set it. Same seed and size,
 same database; a matching one is reused unless --regenerate. No ANALYZE: the app never runs it.
 """
-import argparse
-import json
 import random
-import shutil
-import sys
-import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import ticket_text as text  # noqa: E402  (bench/ is on sys.path when run as a script)
+import common  # first: it puts the repository root on sys.path (bench/ is there already)
+import ticket_text as text
 
 GENERATOR_VERSION = 2
-DATA_ROOT = ROOT / "bench" / "data"
-PASSWORD = "correct-horse-9"
+PASSWORD = common.PASSWORD
 SHOPIFY_SECRET = "shpss_bench_0123456789abcdef"
 AGENT_EMAIL = "agent01@comptoir.test"
 NOW = datetime(2026, 11, 30, 12, 0, 0)  # fixed, so the same seed gives the same database
@@ -51,8 +42,8 @@ PRICES = tuple(Decimal(p) for p in ("9.90", "14.90", "19.90", "24.90", "29.90", 
 
 
 def data_dir(orders: int) -> Path:
-    """One folder per size, so a quick 10,000-order database does not replace the 100,000 one."""
-    return DATA_ROOT / f"orders-{orders}"
+    """bench/data/orders-N/."""
+    return common.data_dir("orders", orders)
 
 
 def _tracking(rng, carrier: str) -> tuple[str, str]:
@@ -233,46 +224,22 @@ def _closest(people, wanted: int) -> str | None:
 
 def ensure_database(orders=100_000, seed=1, regenerate=False, log=print) -> dict:
     """The benchmark database for this size and seed (built if missing); returns its meta.json content."""
-    folder = data_dir(orders)
-    meta_file = folder / "meta.json"
     wanted = {"orders": orders, "seed": seed, "generator": GENERATOR_VERSION}
-    if not regenerate and meta_file.exists() and (folder / "portal.db").exists():
-        meta = json.loads(meta_file.read_text())
-        if {k: meta.get(k) for k in wanted} == wanted:
-            log(f"reusing {folder / 'portal.db'} ({orders:,} orders, seed {seed})")
-            return meta
-    from flask_migrate import upgrade
+    return common.ensure_database(data_dir(orders), wanted, lambda app: _generate(app, orders, seed, log),
+                                  what=f"{orders:,} orders", regenerate=regenerate, log=log,
+                                  summary=lambda meta: f"{meta['rows']}, {meta['accounts']:,} accounts")
 
-    from portal import create_app
-    from portal.extensions import db
 
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    started = time.perf_counter()
-    app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "MAIL_SERVER": None})
-    with app.app_context():
-        upgrade()
-    log(f"generating {orders:,} orders (seed {seed}) into {folder / 'portal.db'}")
+def _generate(app, orders, seed, log) -> dict:
+    """Stores and the agent through the services, then accounts and orders; the rest of meta.json."""
     stores, password_hash = _setup(app, seed)
-    meta = dict(wanted, stores=[{"id": s["id"], "platform": s["spec"][0], "name": s["spec"][1]} for s in stores],
+    return dict(stores=[{"id": s["id"], "platform": s["spec"][0], "name": s["spec"][1]} for s in stores],
                 agent=AGENT_EMAIL, secret=SHOPIFY_SECRET, **_load(app, seed, orders, stores, password_hash, log))
-    with app.app_context():
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.engine.dispose()
-    meta["seconds"] = round(time.perf_counter() - started, 1)
-    meta_file.write_text(json.dumps(meta, indent=1))
-    log(f"done in {meta['seconds']} s: {meta['rows']}, {meta['accounts']:,} accounts")
-    return meta
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Generate the orders benchmark database.")
-    parser.add_argument("--orders", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--regenerate", action="store_true", help="rebuild even if a matching database exists")
-    args = parser.parse_args(argv)
-    ensure_database(args.orders, args.seed, args.regenerate)
+    common.generator_main(argv, ensure_database, description="Generate the orders benchmark database.",
+                          size="orders", default=100_000)
 
 
 if __name__ == "__main__":

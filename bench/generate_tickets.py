@@ -6,25 +6,18 @@ tickets, messages, tags and events by bulk inserts (WAL, synchronous=OFF, second
 during the load and rebuilt after). Same seed and size, same database; an existing one with the same
 size, seed and generator version is reused unless --regenerate. No ANALYZE is run: the app never runs it.
 """
-import argparse
-import json
 import multiprocessing
 import random
-import shutil
 import sqlite3
-import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import ticket_text as text  # noqa: E402  (bench/ is on sys.path when run as a script)
+import common  # first: it puts the repository root on sys.path (bench/ is there already)
+import ticket_text as text
 
 GENERATOR_VERSION = 1
-DATA_ROOT = ROOT / "bench" / "data"
-PASSWORD = "correct-horse-9"
+PASSWORD = common.PASSWORD
 NOW = datetime(2026, 11, 30, 12, 0, 0)  # fixed, so the same seed gives the same database
 DAY = 86400.0
 SPAN_DAYS = 730
@@ -330,31 +323,20 @@ def _bulk_load(path, ctx, tickets, workers, log):
 
 
 def data_dir(tickets: int) -> Path:
-    """One folder per size, so a quick 20,000-ticket database does not replace the million."""
-    return DATA_ROOT / f"tickets-{tickets}"
+    """bench/data/tickets-N/."""
+    return common.data_dir("tickets", tickets)
 
 
 def ensure_database(tickets=1_000_000, seed=1, regenerate=False, log=print) -> dict:
     """The benchmark database for this size and seed (built if missing); returns its meta.json content."""
     folder = data_dir(tickets)
-    meta_file = folder / "meta.json"
     wanted = {"tickets": tickets, "seed": seed, "generator": GENERATOR_VERSION}
-    if not regenerate and meta_file.exists() and (folder / "portal.db").exists():
-        meta = json.loads(meta_file.read_text())
-        if {k: meta.get(k) for k in wanted} == wanted:
-            log(f"reusing {folder / 'portal.db'} ({tickets:,} tickets, seed {seed})")
-            return meta
-    from flask_migrate import upgrade
+    return common.ensure_database(folder, wanted, lambda app: _generate(app, folder, tickets, seed, log),
+                                  what=f"{tickets:,} tickets", regenerate=regenerate, log=log)
 
-    from portal import create_app
 
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    started = time.perf_counter()
-    app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "MAIL_SERVER": None})
-    with app.app_context():
-        upgrade()
-    log(f"generating {tickets:,} tickets (seed {seed}) into {folder / 'portal.db'}")
+def _generate(app, folder, tickets, seed, log) -> dict:
+    """Staff and customers through the app, then the tickets by bulk load; the rest of meta.json."""
     staff = _staff(app, seed)
     base, names = _customers(app, seed, staff.pop("password_hash"))
     ctx = dict(staff, seed=seed, customer_base=base, customer_names=names, long_id=min(tickets, tickets // 2 + 7),
@@ -362,21 +344,13 @@ def ensure_database(tickets=1_000_000, seed=1, regenerate=False, log=print) -> d
                priority=[(p, r) for p, _, r in PRIORITIES], priority_w=[w for _, w, _ in PRIORITIES])
     workers = max(1, min(multiprocessing.cpu_count(), 4))
     counts = _bulk_load(str(folder / "portal.db"), ctx, tickets, workers, log)
-    meta = dict(wanted, long_thread_number=ctx["long_id"] + 1000, regular_customer_id=base,
-                agents=staff["agents"], managers=staff["managers"], rows=counts,
-                seconds=round(time.perf_counter() - started, 1))
-    meta_file.write_text(json.dumps(meta, indent=1))
-    log(f"done in {meta['seconds']} s: {counts}")
-    return meta
+    return {"long_thread_number": ctx["long_id"] + 1000, "regular_customer_id": base, "agents": staff["agents"],
+            "managers": staff["managers"], "rows": counts}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Generate the ticket-queue benchmark database.")
-    parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--regenerate", action="store_true", help="rebuild even if a matching database exists")
-    args = parser.parse_args(argv)
-    ensure_database(args.tickets, args.seed, args.regenerate)
+    common.generator_main(argv, ensure_database, description="Generate the ticket-queue benchmark database.",
+                          size="tickets", default=1_000_000)
 
 
 if __name__ == "__main__":

@@ -13,32 +13,23 @@ Prints the SQL count per page, the slowest statement and EXPLAIN QUERY PLAN of e
 full scans of shop_order, shipment and order_item.
 """
 import argparse
+import contextlib
 import gc
 import json
-import math
 import os
 import re
 import shutil
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import generate_orders  # noqa: E402
-import shopify_deliveries  # noqa: E402
+import common  # first: it puts the repository root on sys.path (bench/ is there already)
+import generate_orders
+import shopify_deliveries
 
 PORTAL_GOAL_MS, STAFF_GOAL_MS = 30.0, 50.0
 WATCHED = ("shop_order", "shipment", "order_item")
-FULL_SCAN = re.compile(r"^SCAN (\w+)(?: AS \w+)?(?: USING .*)?$")
-
-
-def percentile(values, p):
-    """Nearest-rank percentile of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+COLUMNS = [("who", "<9", "who"), ("page", "<30", "page"), *common.SQL_COLUMNS, *common.TIMING_COLUMNS,
+           *common.CPU_COLUMNS]
 
 
 def fresh_copy(orders: int) -> tuple[Path, float]:
@@ -48,28 +39,9 @@ def fresh_copy(orders: int) -> tuple[Path, float]:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     shutil.copy(source / "portal.db", folder / "portal.db")
-    from flask_migrate import upgrade
-
     started = time.perf_counter()
-    app = make_app(folder)
-    with app.app_context():
-        upgrade()  # a database generated before a new migration gets its indexes here
+    common.client_app(folder)
     return folder, time.perf_counter() - started
-
-
-def make_app(folder: Path):
-    from portal import create_app
-
-    return create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                       "MAIL_SERVER": None, "SERVER_NAME": "localhost"})
-
-
-def logged_in(app, email: str):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": generate_orders.PASSWORD})
-    if response.status_code not in (302, 303):
-        raise SystemExit(f"login as {email} failed: {response.status_code}")
-    return client
 
 
 def scenarios(app, meta) -> list[dict]:
@@ -112,76 +84,29 @@ def rows_shown(scenario, body: str) -> int:
     return len(re.findall(r'href="/staff/orders/\d+"', body))
 
 
-class Recorder:
-    """Every SQL statement with its parameters and duration, while active."""
-
-    def __init__(self, engine):
-        self.engine, self.statements, self._started = engine, [], {}
-
-    def _before(self, conn, cursor, statement, parameters, context, executemany):
-        self._started[id(cursor)] = time.perf_counter()
-
-    def _after(self, conn, cursor, statement, parameters, context, executemany):
-        self.statements.append((statement, parameters, time.perf_counter() - self._started.pop(id(cursor), 0)))
-
-    def __enter__(self):
-        from sqlalchemy import event
-
-        event.listen(self.engine, "before_cursor_execute", self._before)
-        event.listen(self.engine, "after_cursor_execute", self._after)
-        return self
-
-    def __exit__(self, *exc):
-        from sqlalchemy import event
-
-        event.remove(self.engine, "before_cursor_execute", self._before)
-        event.remove(self.engine, "after_cursor_execute", self._after)
+def flag_scans(plan: dict) -> dict:
+    """The plan with `scanned` (tables read whole or by a whole index) and `full` (those of WATCHED)."""
+    scanned = [table for table, rest in plan["scans"] if not rest or rest.startswith("USING ")]
+    return dict(plan, scanned=scanned, full=[t for t in scanned if t in WATCHED])
 
 
 def explain(app, statements) -> list[dict]:
-    """EXPLAIN QUERY PLAN of each SELECT/UPDATE/DELETE, with its full table scans and temp-B-tree sorts."""
-    from portal.extensions import db
-
-    found = []
-    with app.app_context(), db.engine.connect() as conn:
-        tables = {name for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        for sql, params, seconds in statements:
-            if not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
-                continue
-            details = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
-            scanned = [m.group(1) for d in details if (m := FULL_SCAN.match(d)) and m.group(1) in tables]
-            found.append({"sql": sql, "ms": seconds * 1000, "plan": details, "scanned": scanned,
-                          "full": [t for t in scanned if t in WATCHED],
-                          "sorts": [d for d in details if d.startswith("USE TEMP B-TREE")]})
-    return found
+    return [flag_scans(plan) for plan in common.explain(app, statements)]
 
 
-def measure_page(app, engine, clients, scenario, runs: int) -> dict:
+def measure_page(app, clients, scenario, runs: int) -> dict:
     """A checked warm-up with its SQL recorded, then `runs` timed requests."""
     client = clients[scenario["email"]]
-    with Recorder(engine) as recorder:
-        response = client.get(scenario["url"])
-    if response.status_code != 200:
-        raise SystemExit(f"{scenario['url']} as {scenario['who']}: {response.status_code}")
-    shown = rows_shown(scenario, response.get_data(as_text=True))
-    plans = explain(app, recorder.statements)
-    gc.collect()
-    latencies, cpu = [], []
-    began = time.perf_counter()
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        client.get(scenario["url"]).close()
-        latencies.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-    elapsed = time.perf_counter() - began
-    return dict(scenario, shown=shown, queries=len(recorder.statements), plans=plans,
+    body, statements = common.checked_capture(app, client, scenario["url"], scenario["who"])
+    shown = rows_shown(scenario, body)
+    plans = explain(app, statements)
+    figures = common.time_requests(client, [scenario["url"]] * runs)
+    return dict(scenario, shown=shown, queries=len(statements), plans=plans,
                 slowest=max(plans, key=lambda p: p["ms"]) if plans else None,
-                sql_ms=sum(s for _, _, s in recorder.statements) * 1000, p50=percentile(latencies, 50) * 1000,
-                p95=percentile(latencies, 95) * 1000, max=max(latencies) * 1000, rps=runs / elapsed,
-                cpu50=percentile(cpu, 50) * 1000, cpu95=percentile(cpu, 95) * 1000)
+                sql_ms=common.sql_seconds(statements) * 1000, **figures)
 
 
-def measure_webhooks(app, engine, deliveries) -> dict:
+def measure_webhooks(app, deliveries) -> dict:
     """Post every delivery once, in order; the first create and update are recorded for their SQL."""
     client = app.test_client()
     latencies, outcomes, plans, queries = {"orders/create": [], "orders/updated": []}, {}, {}, {}
@@ -189,47 +114,37 @@ def measure_webhooks(app, engine, deliveries) -> dict:
     began, began_cpu = time.perf_counter(), time.process_time()
     for delivery in deliveries:
         topic = delivery["topic"]
-        recorder = Recorder(engine) if topic not in queries else None
+        first = topic not in queries
         started = time.perf_counter()
-        if recorder:
-            with recorder:
-                response = client.post(delivery["url"], data=delivery["raw"], headers=delivery["headers"],
-                                       content_type="application/json")
-        else:
+        with common.recording(app) if first else contextlib.nullcontext() as statements:
             response = client.post(delivery["url"], data=delivery["raw"], headers=delivery["headers"],
                                    content_type="application/json")
         latencies[topic].append(time.perf_counter() - started)
         outcome = response.get_json().get("outcome") if response.status_code == 200 else response.status_code
         outcomes[(topic, outcome)] = outcomes.get((topic, outcome), 0) + 1
-        if recorder:
-            queries[topic] = recorder.statements
+        if first:
+            queries[topic] = statements
     elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu
     for topic, statements in queries.items():
         plans[topic] = explain(app, statements)
     every = latencies["orders/create"] + latencies["orders/updated"]
     result = {"count": len(deliveries), "seconds": elapsed, "rps": len(deliveries) / elapsed, "cpu_s": cpu,
-              "p50": percentile(every, 50) * 1000, "p95": percentile(every, 95) * 1000, "outcomes": outcomes,
-              "queries": {t: len(s) for t, s in queries.items()}, "plans": plans}
+              "p50": common.percentile(every, 50) * 1000, "p95": common.percentile(every, 95) * 1000,
+              "outcomes": outcomes, "queries": {t: len(s) for t, s in queries.items()}, "plans": plans}
     for topic, values in latencies.items():
         if values:
-            result[topic] = {"p50": percentile(values, 50) * 1000, "p95": percentile(values, 95) * 1000,
-                             "max": max(values) * 1000}
+            result[topic] = {"p50": common.percentile(values, 50) * 1000,
+                             "p95": common.percentile(values, 95) * 1000, "max": max(values) * 1000}
     wrong = {k: v for k, v in outcomes.items() if k[1] not in ("created", "updated")}
     if wrong:
         raise SystemExit(f"unexpected webhook outcomes: {wrong}")
     return result
 
 
-def short(sql: str, width: int = 120) -> str:
-    return " ".join(sql.split())[:width]
-
-
 def print_plan(label: str, plan: dict) -> None:
     flag = "FULL SCAN of " + ", ".join(plan["full"]) if plan["full"] else (
         "scan of " + ", ".join(plan["scanned"]) if plan["scanned"] else ("sort" if plan["sorts"] else "ok"))
-    print(f"  [{flag}] {label} ({plan['ms']:.2f} ms): {short(plan['sql'])}")
-    for detail in plan["plan"]:
-        print(f"      {detail}")
+    common.print_plan(flag, label, plan)
 
 
 def report(args, meta, migrate_s, results, hooks) -> None:
@@ -239,13 +154,9 @@ def report(args, meta, migrate_s, results, hooks) -> None:
           f"{meta['seed']}; {args.runs} runs per page; Flask test client, one warm process, SQLite")
     print(f"(migrations on the copy: {migrate_s:.1f} s; load average at the end: "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs)\n")
-    print(f"{'who':<9}{'page':<30}{'rows':>5}{'SQL':>5}{'SQL ms':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
-          f"{'req/s':>7}{'cpu p50':>9}{'cpu p95':>9}  goal")
+    print(common.header(COLUMNS) + "  goal")
     for r in results:
-        verdict = "ok" if r["p95"] < r["goal"] else "MISSED"
-        print(f"{r['who']:<9}{r['page']:<30}{r['shown']:>5}{r['queries']:>5}{r['sql_ms']:>8.2f}{r['p50']:>9.2f}"
-              f"{r['p95']:>9.2f}{r['max']:>9.2f}{r['rps']:>7.0f}{r['cpu50']:>9.2f}{r['cpu95']:>9.2f}"
-              f"  p95 < {r['goal']:g} ms: {verdict}")
+        print(common.row(COLUMNS, r) + f"  p95 < {r['goal']:g} ms: {common.verdict(r['p95'], r['goal'])}")
     print("(SQL ms: time inside the database for the captured request; cpu: this process's CPU time per request,"
           " less sensitive to other load on the machine than the wall-clock p50/p95.)")
     print("\nsearch terms: " + "; ".join(f"{r['page'][8:]} = {r['q']!r}" for r in results if "q" in r))
@@ -290,16 +201,12 @@ def main(argv=None):
 
     meta = generate_orders.ensure_database(args.orders, args.seed, args.regenerate)
     folder, migrate_s = fresh_copy(args.orders)
-    app = make_app(folder)
-    from portal.extensions import db
-
-    with app.app_context():
-        engine = db.engine
+    app = common.client_app(folder, migrate=False)
     plan = scenarios(app, meta)
     deliveries = shopify_deliveries.deliveries(app, meta, args.webhooks, args.seed)
-    clients = {email: logged_in(app, email) for email in dict.fromkeys(s["email"] for s in plan)}
-    results = [measure_page(app, engine, clients, scenario, args.runs) for scenario in plan]
-    hooks = measure_webhooks(app, engine, deliveries)
+    clients = {email: common.log_in(app, email) for email in dict.fromkeys(s["email"] for s in plan)}
+    results = [measure_page(app, clients, scenario, args.runs) for scenario in plan]
+    hooks = measure_webhooks(app, deliveries)
     report(args, meta, migrate_s, results, hooks)
     if args.json:
         keep = ("who", "page", "url", "shown", "queries", "sql_ms", "p50", "p95", "max", "rps", "cpu50", "cpu95", "goal")

@@ -11,7 +11,6 @@ Prints one table; the index folders are removed unless --keep.
 """
 import argparse
 import gc
-import math
 import pickle
 import random
 import shutil
@@ -21,36 +20,25 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import community_text as text  # noqa: E402
+import common  # first: it puts the repository root on sys.path (bench/ is there already)
+import community_text as text
 
 CATEGORIES = {"product-questions": 34, "sizing-and-fit": 24, "shipping-and-delivery": 30, "ideas-and-feedback": 12}
 KINDS = ("question", "answer")
-# The words of bench/community.py: common ones are in thousands of posts, rare ones in a handful.
-COMMON = {"en": ["delivery", "size", "refund", "wool", "tracking number", "relay point", "customer service",
-                 "wash", "order", "runs small"],
-          "fr": ["livraison", "taille", "remboursement", "laine", "numéro de suivi", "point relais",
-                 "service client", "lavage", "commande", "taille petit"]}
-RARE = {"en": ["alpaca", "seersucker", "Bancontact", "Quimper", "shearling jumper", "Klarna"],
-        "fr": ["Nouméa", "Chamonix", "mohair", "Biarritz", "jacquard", "Ushuaia livraison"]}
+COMMON, RARE = text.COMMON_QUERIES, text.RARE_QUERIES  # the words of bench/community.py
 TYPOS = {"en": ["delivry", "refnud", "trakcing number", "seersuker"],
          "fr": ["livraisn", "rembourssement", "comande", "Chamonis"]}
 PREFIXES = {"en": ["de", "deli", "size g", "ref", "wool j", "track", "is the m", "runs sm"],
             "fr": ["li", "livr", "tai", "rembo", "laine", "comm", "point re", "numéro de s"]}
-
-
-def percentile(values, p):
-    """Nearest-rank percentile of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+COLUMNS = [("backend", "<8", "backend"), ("scenario", "<28", "scenario"), ("first p50", ">9.2f", "first50"),
+           ("first p95", ">9.2f", "first95"), ("p50 ms", ">8.2f", "p50"), ("p95 ms", ">8.2f", "p95"),
+           ("max ms", ">8.2f", "max"), ("cpu p50", ">8.2f", "cpu50"), ("cpu p95", ">8.2f", "cpu95"),
+           ("min hits", ">8", "hits")]
 
 
 def load_or_generate(count: int, seed: int) -> list[dict]:
     """generate(), kept in bench/data/ (ignored by git) so a rerun skips it."""
-    cache = ROOT / "bench" / "data" / f"search-posts-{count}-{seed}.pickle"
+    cache = common.DATA_ROOT / f"search-posts-{count}-{seed}.pickle"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     docs = generate(count, seed)
@@ -139,18 +127,20 @@ def report(args, results: list[dict], generate_s: float) -> None:
     print(f"\nSearch backends, {args.docs} forum posts "
           f"(seed {args.seed}, generated or loaded in {generate_s:.0f} s), {args.runs} runs per query, one warm process\n")
     print("first: each query's first run; then every query again, --runs times (wall and CPU time)\n")
-    print(f"{'backend':8} {'scenario':28} {'first p50':>9} {'first p95':>9} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'max ms':>8} {'cpu p50':>8} {'cpu p95':>8} {'min hits':>8}")
+    print(common.header(COLUMNS, sep=" "))
     for r in results:
         for name, values in r["timings"].items():
             wall, cpu, first = [w for w, _ in values], [c for _, c in values], r["first"][name]
-            print(f"{r['backend']:8} {name:28} {percentile(first, 50):9.2f} {percentile(first, 95):9.2f} "
-                  f"{percentile(wall, 50):8.2f} {percentile(wall, 95):8.2f} {max(wall):8.2f} "
-                  f"{percentile(cpu, 50):8.2f} {percentile(cpu, 95):8.2f} {r['hits'][name]:8}")
+            line = {"backend": r["backend"], "scenario": name, "first50": common.percentile(first, 50),
+                    "first95": common.percentile(first, 95), "p50": common.percentile(wall, 50),
+                    "p95": common.percentile(wall, 95), "max": max(wall), "cpu50": common.percentile(cpu, 50),
+                    "cpu95": common.percentile(cpu, 95), "hits": r["hits"][name]}
+            print(common.row(COLUMNS, line, sep=" "))
     print()
     for r in results:
+        upsert = r["upsert_ms"]
         print(f"{r['backend']:8} rebuild {r['rebuild_s']:6.1f} s for {r['docs']} docs, index {r['size']} on disk; "
-              f"upsert of one post p50 {percentile(r['upsert_ms'], 50):.1f} ms, p95 {percentile(r['upsert_ms'], 95):.1f}"
+              f"upsert of one post p50 {common.percentile(upsert, 50):.1f} ms, p95 {common.percentile(upsert, 95):.1f}"
               f" ms; edited posts found: {r['edit_found']}/20")
 
 

@@ -9,53 +9,19 @@ messages and the customer's request list; then every view again as agents whose 
 per page, the slowest statement, and EXPLAIN QUERY PLAN of every statement, flagging full table scans.
 """
 import argparse
-import contextlib
-import gc
 import math
 import re
-import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import generate_tickets  # noqa: E402
+import common  # first: it puts the repository root on sys.path (bench/ is there already)
+import generate_tickets
 
 GOAL_MS = 50.0
 SLOW_SORT_MS = 20.0
 PAGE = 500
 FILTER = {"priority": "high", "tag": "late-delivery"}
 WATCHED = ("ticket", "ticket_message", "ticket_event", "ticket_tag")
-# "SCAN ticket" (no index): every row read. "SEARCH ticket USING INDEX x (...)": a range of an index.
-FULL_SCAN = re.compile(r"^SCAN (\w+)(?: AS \w+)?$")
-
-
-def percentile(values, p):
-    """Nearest-rank percentile of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def build_app(folder: Path):
-    from flask_migrate import upgrade
-
-    from portal import create_app
-
-    app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "MAIL_SERVER": None, "SERVER_NAME": "localhost"})
-    with app.app_context():
-        upgrade()  # a database generated before a new migration gets its indexes here
-    return app
-
-
-def logged_in(app, email: str):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": generate_tickets.PASSWORD})
-    if response.status_code not in (302, 303):
-        raise SystemExit(f"login as {email} failed: {response.status_code}")
-    return client
+COLUMNS = [("who", "<9", "who"), ("page", "<22", "page"), *common.SQL_COLUMNS, *common.TIMING_COLUMNS,
+           *common.CPU_COLUMNS]
 
 
 def deep_cursor(app, agent_email: str, page: int) -> tuple[int, str, int]:
@@ -131,95 +97,48 @@ def rows_shown(scenario, body: str) -> int:
     return len(shown)
 
 
-@contextlib.contextmanager
-def recording(app):
-    """Every SQL statement run inside the block, as (sql, parameters, seconds)."""
-    from sqlalchemy import event
-
-    from portal.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    statements, started = [], {}
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        started[id(cursor)] = time.perf_counter()
-
-    def after(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters, time.perf_counter() - started.pop(id(cursor), 0)))
-
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
-
-
-def explain(app, statements) -> list[dict]:
-    """EXPLAIN QUERY PLAN of each SELECT/UPDATE/DELETE, with its full table scans and temp-B-tree sorts."""
-    from portal.extensions import db
-
-    found = []
-    with app.app_context(), db.engine.connect() as conn:
-        # Only real tables: "SCAN anon_1" is the walk over a subquery's own (small) result.
-        tables = {name for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        for sql, params, seconds in statements:
-            if not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
-                continue
-            details = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
-            scanned = [m.group(1) for d in details if (m := FULL_SCAN.match(d)) and m.group(1) in tables]
-            found.append({"sql": sql, "ms": seconds * 1000, "plan": details, "scanned": scanned,
-                          "full": [t for t in scanned if t in WATCHED],
-                          "sorts": [d for d in details if d.startswith("USE TEMP B-TREE")]})
-    return found
+def flag_scans(plan: dict) -> dict:
+    """The plan with `scanned` (tables read whole, no index) and `full` (those of WATCHED)."""
+    scanned = [table for table, rest in plan["scans"] if not rest]
+    return dict(plan, scanned=scanned, full=[t for t in scanned if t in WATCHED])
 
 
 def measure(app, clients, scenario, runs: int) -> dict:
     """A checked first request whose SQL is explained, then `runs` timed requests (SQL time summed per request)."""
     client = clients[scenario["email"]]
-    with recording(app) as statements:
-        response = client.get(scenario["url"])
-    if response.status_code != 200:
-        raise SystemExit(f"{scenario['url']} as {scenario['who']}: {response.status_code}")
-    shown = rows_shown(scenario, response.get_data(as_text=True))
-    plans = explain(app, statements)
-    gc.collect()
-    latencies, cpu, sql = [], [], []
-    began = time.perf_counter()
-    with recording(app) as timed:
-        for _ in range(runs):
-            done = len(timed)
-            started, started_cpu = time.perf_counter(), time.process_time()
-            client.get(scenario["url"]).close()
-            latencies.append(time.perf_counter() - started)
-            cpu.append(time.process_time() - started_cpu)
-            sql.append(sum(seconds for _, _, seconds in timed[done:]))
-    elapsed = time.perf_counter() - began
+    body, statements = common.checked_capture(app, client, scenario["url"], scenario["who"])
+    shown = rows_shown(scenario, body)
+    plans = [flag_scans(plan) for plan in common.explain(app, statements)]
+    sql = []
+    with common.recording(app) as timed:
+        def tally():
+            sql.append(common.sql_seconds(timed))
+            timed.clear()
+
+        figures = common.time_requests(client, [scenario["url"]] * runs, after_each=tally)
     slowest = max(plans, key=lambda p: p["ms"]) if plans else None
     return dict(scenario, shown=shown, queries=len(statements), plans=plans, slowest=slowest,
-                sql_ms=percentile(sql, 50) * 1000, p50=percentile(latencies, 50) * 1000,
-                p95=percentile(latencies, 95) * 1000, max=max(latencies) * 1000, rps=runs / elapsed,
-                cpu50=percentile(cpu, 50) * 1000, cpu95=percentile(cpu, 95) * 1000)
-
-
-def short(sql: str, width: int = 110) -> str:
-    return " ".join(sql.split())[:width]
+                sql_ms=common.percentile(sql, 50) * 1000, **figures)
 
 
 def report(args, meta, results) -> None:
     print(f"\nTicket queue: {meta['tickets']:,} tickets, {meta['rows']['messages']:,} messages, "
           f"{meta['rows']['events']:,} events (seed {meta['seed']}), {args.runs} runs per page, "
           "Flask test client, one warm process, SQLite\n")
-    print(f"{'who':<9}{'page':<22}{'rows':>5}{'SQL':>5}{'SQL ms':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
-          f"{'req/s':>7}{'cpu p50':>9}{'cpu p95':>9}  verdict (p95 < {GOAL_MS:g} ms)")
+    print(common.header(COLUMNS) + f"  verdict (p95 < {GOAL_MS:g} ms)")
     for r in results:
-        verdict = "ok" if r["p95"] < GOAL_MS else "MISSED"
-        print(f"{r['who']:<9}{r['page']:<22}{r['shown']:>5}{r['queries']:>5}{r['sql_ms']:>8.2f}{r['p50']:>9.2f}"
-              f"{r['p95']:>9.2f}{r['max']:>9.2f}{r['rps']:>7.0f}{r['cpu50']:>9.2f}{r['cpu95']:>9.2f}  {verdict}")
+        print(common.row(COLUMNS, r) + f"  {common.verdict(r['p95'], GOAL_MS)}")
     print("(SQL: statements per request; SQL ms: median time inside the database per request; cpu: this process's")
     print(" CPU time per request, which other programs on the machine do not add to as they do to wall time.)")
+    full_scans, other_scans = print_plans(results)
+    missed = [f"{r['who']}/{r['page']}" for r in results if r["p95"] >= GOAL_MS]
+    print(f"\nfull table scans of {', '.join(WATCHED)}: {len(full_scans) or 'none'}")
+    print(f"other tables read whole (small lookups unless flagged above): {', '.join(sorted(other_scans)) or 'none'}")
+    print(f"pages over {GOAL_MS:g} ms p95: {', '.join(missed) or 'none'}")
+
+
+def print_plans(results) -> tuple[list, set]:
+    """The slowest statement of each page, then every scan or slow sort; returns (full scans, other tables)."""
     print("\nQuery plans: the slowest statement of each page (its time in the first, checked request), then every")
     print(f"statement that scans a whole table, or that sorts in a temp B-tree and takes {SLOW_SORT_MS:g} ms or more")
     print("(merging a page's index ranges sorts at most ranges x 51 rows: no concern):")
@@ -239,13 +158,8 @@ def report(args, meta, results) -> None:
                 full_scans.append(plan)
             label = "FULL SCAN of " + ", ".join(plan["full"]) if plan["full"] else (
                 "scan of " + ", ".join(plan["scanned"]) if plan["scanned"] else "sort")
-            print(f"  [{label}] {r['who']} / {r['page']} ({plan['ms']:.1f} ms): {short(plan['sql'])}")
-            for detail in plan["plan"]:
-                print(f"      {detail}")
-    missed = [f"{r['who']}/{r['page']}" for r in results if r["p95"] >= GOAL_MS]
-    print(f"\nfull table scans of {', '.join(WATCHED)}: {len(full_scans) or 'none'}")
-    print(f"other tables read whole (small lookups unless flagged above): {', '.join(sorted(other_scans)) or 'none'}")
-    print(f"pages over {GOAL_MS:g} ms p95: {', '.join(missed) or 'none'}")
+            common.print_plan(label, f"{r['who']} / {r['page']}", plan, digits=1, width=110)
+    return full_scans, other_scans
 
 
 def main(argv=None):
@@ -257,9 +171,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     meta = generate_tickets.ensure_database(args.tickets, args.seed, args.regenerate)
-    app = build_app(generate_tickets.data_dir(args.tickets))
+    app = common.client_app(generate_tickets.data_dir(args.tickets))
     plan = scenarios(app, meta)
-    clients = {email: logged_in(app, email) for email in dict.fromkeys(s["email"] for s in plan)}
+    clients = {email: common.log_in(app, email) for email in dict.fromkeys(s["email"] for s in plan)}
     results = [measure(app, clients, scenario, args.runs) for scenario in plan]
     report(args, meta, results)
 
