@@ -2,7 +2,7 @@
 from functools import lru_cache
 
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, ngettext
+from flask_babel import format_currency, format_date, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 

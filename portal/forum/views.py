@@ -1,5 +1,5 @@
 """Public community pages: categories, lists, question page, ask, answer, comment, vote, accept, follow, flag."""
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required

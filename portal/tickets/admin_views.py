@@ -1,5 +1,5 @@
 """Desk settings: macros (shared or personal), groups and their members, agents' scopes."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,7 +9,6 @@ from portal.staff.access import permission_required
 from portal.tickets import groups as group_services
 from portal.tickets import macros, queries
 from portal.tickets.forms import GroupForm, MacroForm
-from portal.tickets.models import Macro
 from portal.tickets.web import put_error_on_form
 
 bp = Blueprint("desk_admin", __name__, url_prefix="/staff")
