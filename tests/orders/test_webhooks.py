@@ -41,15 +41,18 @@ def test_a_signed_delivery_is_stored_with_its_raw_payload(platform, order_delive
     assert store.last_delivery_status.endswith(": created")
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
-@pytest.mark.parametrize("attack", ["tampered body", "wrong secret", "missing header"])
+# BigCommerce signs nothing (its secret header does not cover the body): no tampered-body case for it.
+ATTACKS = [(platform, attack) for platform in PLATFORMS
+           for attack in ("tampered body", "wrong secret", "missing header")
+           if not (platform == "bigcommerce" and attack == "tampered body")]
+
+
+@pytest.mark.parametrize("platform, attack", ATTACKS)
 def test_an_unsigned_or_forged_delivery_is_refused_and_stores_nothing(platform, attack, order_delivery,
                                                                         store_for, deliver):
     store, payload = order_delivery(platform, store_for)
     raw = payloads.body(payload)
     if attack == "tampered body":
-        if platform == "bigcommerce":
-            pytest.skip("BigCommerce signs nothing: its secret header does not cover the body")
         headers = payloads.signed_headers(platform, "shpss_0123456789abcdef", raw)
         forged = raw.replace(b'"EUR"', b'"USD"')
         response = deliver(store, None, raw=forged, headers=headers)
