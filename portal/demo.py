@@ -30,6 +30,10 @@ def load_demo(content_dir) -> list[str]:
         users[email] = db.session.scalar(select(User).where(User.email == email)) or \
             create_user(email=email, name=name, role=role, password=DEMO_PASSWORD)
     db.session.commit()
+    from portal.orders import demo as order_demo
+
+    lines += order_demo.load(users)
+    db.session.commit()
     from portal.tickets import demo as ticket_demo
 
     lines += ticket_demo.load(users)

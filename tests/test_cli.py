@@ -42,6 +42,10 @@ def test_demo_is_idempotent_and_prints_logins(app, runner):
     users = db.session.scalar(select(func.count(User.id)))
     tickets = db.session.scalar(select(func.count(Ticket.id)))
     assert tickets >= 4
+    from portal.orders.models import Order
+
+    claire = db.session.scalar(select(User).where(User.email == "claire@demo.comptoir.test"))
+    assert db.session.scalar(select(func.count(Order.id)).where(Order.customer_id == claire.id)) == 2
     questions = db.session.scalar(select(func.count(Question.id)))
     assert questions >= 5 and {"en", "fr"} <= set(db.session.scalars(select(Question.lang)))
     assert db.session.scalar(select(func.count(Question.id)).where(Question.accepted_answer_id.is_not(None))) == 1
@@ -51,6 +55,7 @@ def test_demo_is_idempotent_and_prints_logins(app, runner):
     assert second.exit_code == 0
     assert db.session.scalar(select(func.count(User.id))) == users
     assert db.session.scalar(select(func.count(Ticket.id))) == tickets
+    assert db.session.scalar(select(func.count(Order.id))) == 3
     assert db.session.scalar(select(func.count(Question.id))) == questions
     roles = set(db.session.scalars(select(User.role)))
     assert roles == {Role.CUSTOMER, Role.EDITOR, Role.AGENT, Role.MANAGER}
