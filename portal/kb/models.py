@@ -78,7 +78,7 @@ class Article(db.Model):
     __table_args__ = (
         UniqueConstraint("slug", "lang"),
         Index("ix_article_status_lang_category", "status", "lang", "category_id", "position"),
-        Index("ix_article_status_lang_views", "status", "lang", "view_count"),
+        Index("ix_article_popular", "status", "lang", "view_count", "position"),
     )
 
     @property
