@@ -136,7 +136,7 @@ def post_answer(question_id):
                 flash(_("Thanks! Your first post will appear once a moderator has checked it."), "success")
             return redirect(_url(found, _anchor=f"a{posted.id}"))
     else:
-        flash(" ".join(form.body.errors) or _("Write your answer."), "error")
+        flash(" ".join(map(str, form.body.errors)) or _("Write your answer."), "error")
     return redirect(_url(found, _anchor="answer-form"))
 
 

@@ -223,3 +223,22 @@ def check_lookup_rate(ip: str) -> None:
                             "your orders."))
     db.session.add(OrderLookup(ip=ip))
     db.session.flush()
+
+
+def log_follow_up(order: Order, *, actor, subject: str, note: str):
+    """Keep a conversation with a carrier or supplier about `order`: an on-hold ticket assigned to `actor`,
+    linked to the order, holding `note` as an internal note (nothing is mailed to the customer)."""
+    from flask_babel import gettext as _
+
+    from portal.tickets import services as ticket_services
+    from portal.tickets.models import Channel, Status
+
+    subject = " ".join((subject or "").split()) or _("Carrier or supplier follow-up")
+    ticket = ticket_services.open_ticket(
+        subject=f"{subject[:180]} (#{order.number})", channel=Channel.STAFF, actor=actor, notify=False,
+        body=_("Internal follow-up about order #%(number)s.", number=order.number),
+        email=order.email or actor.email, name=order.customer_name, order_id=order.id, store_id=order.store_id)
+    ticket_services.assign(ticket, actor, actor=actor)
+    ticket_services.add_note(ticket, body=note, actor=actor)
+    ticket_services.change_status(ticket, Status.ON_HOLD, actor=actor)
+    return ticket

@@ -13,7 +13,7 @@ from portal.orders.platforms import get as platform_module
 from portal.staff.access import permission_required
 from portal.tickets import services as ticket_services
 from portal.tickets.access import staff_filter
-from portal.tickets.models import Channel, Status, Ticket
+from portal.tickets.models import Ticket
 from portal.tickets.web import put_error_on_form
 
 bp = Blueprint("staff_orders", __name__, url_prefix="/staff")
@@ -45,16 +45,9 @@ def show(order_id):
 def log_conversation(order_id):
     """Keep a conversation with a carrier or supplier: an on-hold ticket on this order with an internal note."""
     order = queries.order_by_id(order_id) or abort(404)
-    subject = (request.form.get("subject") or "").strip() or _("Carrier or supplier follow-up")
     try:
-        ticket = ticket_services.open_ticket(
-            subject=f"{subject} (#{order.number})", body=_("Internal follow-up about order #%(number)s.",
-                                                          number=order.number),
-            channel=Channel.STAFF, email=order.email or "unknown@invalid.example", name=order.customer_name,
-            actor=current_user, order_id=order.id, store_id=order.store_id, notify=False)
-        ticket_services.assign(ticket, current_user, actor=current_user)
-        ticket_services.add_note(ticket, body=request.form.get("note") or "", actor=current_user)
-        ticket_services.change_status(ticket, Status.ON_HOLD, actor=current_user)
+        ticket = services.log_follow_up(order, actor=current_user, subject=request.form.get("subject") or "",
+                                        note=request.form.get("note") or "")
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -60,7 +60,12 @@ def _bulk_value(action, raw):
     if action == "assign":
         if raw == "me":
             return current_user
-        return db.session.get(User, int(raw)) if raw.isdigit() else None
+        if raw in ("", "none"):
+            return None  # unassign
+        agent = db.session.get(User, int(raw)) if raw.isdigit() else None
+        if agent is None:
+            raise services.ValidationError(_("No agent with id %(value)s.", value=raw), field="value")
+        return agent
     if action == "merge":
         return services.get_ticket(raw, viewer=current_user, staff=True) if raw else None
     if action in ("status", "priority", "add_tag", "remove_tag") and not raw:

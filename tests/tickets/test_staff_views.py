@@ -220,3 +220,16 @@ def test_manager_sets_groups_and_scopes(app, client, login):
     from portal.tickets.access import agent_scope, group_ids
     assert group_ids(agent) == [group.id] and agent_scope(agent).value == "groups"
     assert client.post("/staff/groups", data={"name": "Shipping"}).status_code == 200  # duplicate: error shown
+
+
+def test_bulk_assign_to_an_unknown_agent_changes_nothing(app, client, login):
+    agent = make_agent(email="agent@example.com")
+    ticket = make_ticket()
+    services.assign(ticket, agent, actor=agent)
+    db.session.commit()
+    login("agent@example.com")
+    response = client.post("/staff/tickets/bulk", data={"ids": [ticket.id], "action": "assign", "value": "424242"},
+                           follow_redirects=True)
+    assert "No agent with id 424242." in response.get_data(as_text=True)
+    db.session.refresh(ticket)
+    assert ticket.assignee_id == agent.id
