@@ -11,6 +11,7 @@ from portal.forum.forms import AnswerForm, AskForm, CommentForm, EditForm
 from portal.forum.models import Answer, PostStatus, Question
 from portal.permissions import can
 from portal.tickets.web import client_ip, put_error_on_form
+from portal.urls import local_referrer
 
 bp = Blueprint("forum", __name__, url_prefix="/community")
 
@@ -176,11 +177,11 @@ def vote():
         if request.is_json:
             return jsonify(error=exc.message), exc.status
         flash(exc.message, "error")
-        return redirect(request.referrer or url_for("forum.home"))
+        return redirect(local_referrer() or url_for("forum.home"))
     db.session.commit()
     if request.is_json:
         return jsonify(score=score, value=value)
-    return redirect(request.referrer or url_for("forum.home"))
+    return redirect(local_referrer() or url_for("forum.home"))
 
 
 @bp.route("/q/<int:question_id>/accept", methods=["POST"])
@@ -223,7 +224,7 @@ def flag():
     else:
         db.session.commit()
         flash(_("Thank you: the moderators will look at this post."), "success")
-    return redirect(request.referrer or url_for("forum.home"))
+    return redirect(local_referrer() or url_for("forum.home"))
 
 
 @bp.route("/<post_type>/<int:post_id>/edit", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from portal.tickets.forms import ComposerForm, MergeForm, TicketFieldsForm
 from portal.tickets.models import Channel, MessageKind, Priority, Status, Ticket
 from portal.tickets.services import StaleTicket
 from portal.tickets.web import put_error_on_form, send_attachment, uploaded_files
+from portal.urls import safe_next
 
 bp = Blueprint("staff_tickets", __name__, url_prefix="/staff/tickets")
 work_required = permission_required("tickets.work")
@@ -51,7 +52,7 @@ def bulk_action():
         flash(ngettext("%(num)d ticket updated.", "%(num)d tickets updated.", done), "success")
         for error in errors[:10]:
             flash(error, "error")
-    return redirect(request.form.get("back") or url_for("staff_tickets.index"))
+    return redirect(safe_next(request.form.get("back")) or url_for("staff_tickets.index"))
 
 
 def _bulk_value(action, raw):
