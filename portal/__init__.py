@@ -1,7 +1,7 @@
 """Comptoir: the support site for online shops."""
 from flask import Flask
 
-from portal import database, errors_http, i18n, mail, permissions, search
+from portal import database, errors_http, http_security, i18n, mail, permissions, search
 from portal.accounts import auth
 from portal.config import load_config
 from portal.markup import render_markdown
@@ -54,6 +54,7 @@ def register_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     csrf.init_app(app)
+    http_security.init_app(app)
     login_manager.init_app(app)
     auth.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -31,8 +31,11 @@ class Defaults:
     MAIL_DEFAULT_SENDER = "Comptoir <support@localhost>"
     LOGIN_MAX_ATTEMPTS = 5
     LOGIN_WINDOW_SECONDS = 15 * 60
+    RESET_MAX_PER_HOUR_EMAIL = 3
+    RESET_MAX_PER_HOUR_IP = 10
     TOKEN_MAX_AGE_SECONDS = 24 * 3600
     PREFERRED_URL_SCHEME = "http"
+    PROXY_COUNT = 0  # reverse proxies in front of the site whose X-Forwarded-* headers are trusted
     PUBLIC_URL = "http://127.0.0.1:5000"  # how shops reach this site; used for URLs built outside a request (CLI)
     KB_PER_PAGE = 10
     SEARCH_WRITER_TIMEOUT = 10.0

@@ -35,6 +35,8 @@ class OutgoingMail(db.Model):
                                                default=MailStatus.QUEUED)
     error: Mapped[str | None] = mapped_column(Text)
     eml_name: Mapped[str | None] = mapped_column(String(200))
+    # The ticket a mail is about: the outbox shows it only to staff who may see that ticket.
+    ticket_id: Mapped[int | None] = mapped_column(db.ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
@@ -49,8 +51,10 @@ def queue_email(*, to: str, template: str, subject: str, headers: dict | None = 
     except Exception:  # a text-only template is allowed
         html = None
     domain = current_app.config.get("MAIL_DOMAIN") or "comptoir.localhost"
+    ticket = context.get("ticket")
     item = OutgoingMail(to=to, subject=subject, text=text, html=html, headers=headers or {},
-                        message_id=message_id or make_msgid(domain=domain))
+                        message_id=message_id or make_msgid(domain=domain),
+                        ticket_id=getattr(ticket, "id", None))
     db.session.add(item)
     db.session.flush()
     db.session.info.setdefault("queued_mail", []).append(item.id)

@@ -16,6 +16,7 @@ from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal import ratelimit
 from portal.accounts import tokens
 from portal.accounts.models import STAFF_ROLES, LoginAttempt, Role, StaffInvite, User
 from portal.accounts.queries import user_by_email
@@ -30,6 +31,8 @@ PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 200
 NAME_MAX_LENGTH = 120
 IP_LIMIT_FACTOR = 4  # an IP may fail this many times more often than one account
+DEVICE_MAX_AGE = 365 * 24 * 3600
+ACCOUNT_LIMIT_FACTOR = 10  # failures on one account from everywhere before unknown clients are stopped
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -167,13 +170,32 @@ def update_profile(*, user: User, name: str, locale: str | None) -> User:
 
 # --- login --------------------------------------------------------------------------------------
 
-def _throttled(email: str, ip: str) -> bool:
+def _throttled(email: str, ip: str, *, trusted_device: bool) -> bool:
+    """Throttle per account *and* client: a stranger failing on an account locks out only themself.
+
+    A client failing on many accounts is stopped too; an account failing from very many clients is
+    closed to clients that never logged in to it (a trusted device, known by its cookie, still can).
+    """
     limit = current_app.config["LOGIN_MAX_ATTEMPTS"]
     since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
     recent = select(func.count(LoginAttempt.id)).where(LoginAttempt.created_at >= since)
-    if db.session.scalar(recent.where(LoginAttempt.email == email)) >= limit:
+    if db.session.scalar(recent.where(LoginAttempt.email == email, LoginAttempt.ip == ip)) >= limit:
         return True
-    return db.session.scalar(recent.where(LoginAttempt.ip == ip)) >= IP_LIMIT_FACTOR * limit
+    if db.session.scalar(recent.where(LoginAttempt.ip == ip)) >= IP_LIMIT_FACTOR * limit:
+        return True
+    return not trusted_device and db.session.scalar(recent.where(LoginAttempt.email == email)) >= \
+        ACCOUNT_LIMIT_FACTOR * limit
+
+
+def device_token(user: User) -> str:
+    """A signed cookie value that marks this client as one that logged in to `user` before."""
+    return tokens.make_token("login-device", {"email": user.email})
+
+
+def device_trusted(token: str | None, email: str) -> bool:
+    """True when `token` (the device cookie) was issued at a successful login to `email`."""
+    data = tokens.read_token("login-device", token, max_age=DEVICE_MAX_AGE) if token else None
+    return bool(data) and data.get("email") == email
 
 
 def _record_failure(email: str, ip: str) -> None:
@@ -183,11 +205,11 @@ def _record_failure(email: str, ip: str) -> None:
     db.session.flush()
 
 
-def authenticate(*, email: str, password: str, ip: str) -> User:
+def authenticate(*, email: str, password: str, ip: str, device_token: str | None = None) -> User:
     """The user these credentials name. Raises RateLimited, or ValidationError with the same
     message for an unknown email and a wrong password; failures are flushed, so commit them."""
     email, ip = normalise_email(email), ip or "unknown"
-    if _throttled(email, ip):
+    if _throttled(email, ip, trusted_device=device_trusted(device_token, email)):
         minutes = max(1, current_app.config["LOGIN_WINDOW_SECONDS"] // 60)
         raise RateLimited(ngettext("Too many attempts. Please wait %(num)d minute and try again.",
                                    "Too many attempts. Please wait %(num)d minutes and try again.", minutes))
@@ -205,9 +227,17 @@ def authenticate(*, email: str, password: str, ip: str) -> User:
 
 # --- passwords ----------------------------------------------------------------------------------
 
-def request_password_reset(*, email: str) -> None:
-    """Mail a one-time reset link if an active account has this email; silent otherwise."""
-    user = user_by_email(normalise_email(email))
+def request_password_reset(*, email: str, ip: str = "cli") -> None:
+    """Mail a one-time reset link if an active account has this email; silent otherwise.
+
+    At most RESET_MAX_PER_HOUR_EMAIL mails per address and RESET_MAX_PER_HOUR_IP requests per client
+    an hour, whether or not the account exists (the answer never tells).
+    """
+    email, config = normalise_email(email), current_app.config
+    if not ratelimit.allow([("reset-email", email, config["RESET_MAX_PER_HOUR_EMAIL"]),
+                            ("reset-ip", ip or "unknown", config["RESET_MAX_PER_HOUR_IP"])], window_seconds=3600):
+        return
+    user = user_by_email(email)
     if user is None or not user.active:
         return
     token = tokens.make_token("reset-password", {"uid": user.id, "fp": user.password_fingerprint()})

@@ -5,7 +5,7 @@ import secrets
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-PURPOSES = ("verify-email", "reset-password", "change-email")
+PURPOSES = ("verify-email", "reset-password", "change-email", "login-device")
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -19,10 +19,10 @@ def make_token(purpose: str, data: dict) -> str:
     return _serializer(purpose).dumps(data)
 
 
-def read_token(purpose: str, token: str) -> dict | None:
+def read_token(purpose: str, token: str, *, max_age: int | None = None) -> dict | None:
     """The data signed into `token`, or None when it is forged, for another purpose or expired."""
     try:
-        data = _serializer(purpose).loads(token, max_age=current_app.config["TOKEN_MAX_AGE_SECONDS"])
+        data = _serializer(purpose).loads(token, max_age=max_age or current_app.config["TOKEN_MAX_AGE_SECONDS"])
     except BadSignature:  # SignatureExpired is a BadSignature too
         return None
     return data if isinstance(data, dict) else None

@@ -36,6 +36,9 @@ def _attempt(form, action):
         return None
 
 
+DEVICE_COOKIE = "device"
+
+
 def _landing(user) -> str:
     return url_for("staff.home") if can(user, "staff.access") else url_for("portal.home")
 
@@ -54,7 +57,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.authenticate(email=form.email.data, password=form.password.data,
-                                         ip=request.remote_addr or "")
+                                         ip=request.remote_addr or "", device_token=request.cookies.get(DEVICE_COOKIE))
         except RateLimited as exc:
             form.form_errors.append(exc.message)
             status = 429
@@ -64,7 +67,10 @@ def login():
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return redirect(target or _landing(user))
+            response = redirect(target or _landing(user))
+            response.set_cookie(DEVICE_COOKIE, services.device_token(user), max_age=services.DEVICE_MAX_AGE,
+                                httponly=True, samesite="Lax", secure=request.is_secure)
+            return response
     return render_template("accounts/login.html", form=form, next_url=target), status
 
 
@@ -125,7 +131,7 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(email=form.email.data)
+        services.request_password_reset(email=form.email.data, ip=request.remote_addr or "")
         db.session.commit()
         flash(_("If an account exists for %(email)s, we sent it a link to choose a new password. "
                 "Check your inbox (and spam folder).", email=form.email.data.strip()), "success")

@@ -1,14 +1,14 @@
 """Staff area: dashboard and the outbox of mail written to disk."""
-import os
+import io
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from flask import Blueprint, abort, render_template, send_file
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.kb.models import Article, ArticleStatus, SearchLog
-from portal.mail import OutgoingMail
 from portal.permissions import can
+from portal.staff import outbox as outbox_queries
 from portal.staff.access import permission_required, staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -41,26 +41,21 @@ def home():
 @permission_required("outbox.view")
 def outbox():
     """Mail the site sent (or wrote to instance/outbox when no SMTP server is set)."""
-    mails = db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id.desc()).limit(200)).all()
-    return render_template("staff/outbox.html", mails=mails)
+    return render_template("staff/outbox.html", mails=outbox_queries.visible_mails(current_user))
 
 
 @bp.route("/outbox/<int:mail_id>")
 @permission_required("outbox.view")
 def outbox_mail(mail_id):
-    """One outgoing mail, as text."""
-    item = db.get_or_404(OutgoingMail, mail_id)
-    return render_template("staff/outbox_mail.html", mail=item)
+    """One outgoing mail, as text, one-time links hidden."""
+    item = outbox_queries.visible_mail(current_user, mail_id) or abort(404)
+    return render_template("staff/outbox_mail.html", mail=item, text=outbox_queries.redact(item.text))
 
 
 @bp.route("/outbox/<int:mail_id>.eml")
 @permission_required("outbox.view")
 def outbox_eml(mail_id):
-    """Download the .eml file written for a mail."""
-    item = db.get_or_404(OutgoingMail, mail_id)
-    if not item.eml_name:
-        abort(404)
-    path = os.path.join(current_app.config["OUTBOX_PATH"], os.path.basename(item.eml_name))
-    if not os.path.exists(path):
-        abort(404)
-    return send_file(path, mimetype="message/rfc822", as_attachment=True, download_name=item.eml_name)
+    """Download a mail as .eml, one-time links hidden (the file on disk keeps them for the operator)."""
+    item = outbox_queries.visible_mail(current_user, mail_id) or abort(404)
+    return send_file(io.BytesIO(outbox_queries.redacted_eml(item)), mimetype="message/rfc822", as_attachment=True,
+                     download_name=f"mail-{item.id}.eml")
