@@ -1,7 +1,7 @@
 """Comptoir: the support site for online shops."""
 from flask import Flask
 
-from portal import database, errors_http, http_security, i18n, mail, permissions, search
+from portal import database, errors_http, http_security, i18n, jobs, mail, permissions, search
 from portal.accounts import auth
 from portal.config import load_config
 from portal.markup import render_markdown
@@ -37,6 +37,7 @@ def create_app(overrides=None):
     register_extensions(app)
     register_blueprints(app)
     register_search_sources()
+    register_job_handlers()
     errors_http.init_app(app)
     register_cli(app)
     return app
@@ -59,6 +60,7 @@ def register_extensions(app):
     auth.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     mail.init_app(app)
+    jobs.init_app(app)
     search.init_app(app)
     i18n.init_app(app)
     app.jinja_env.globals["can"] = permissions.can
@@ -103,6 +105,11 @@ def register_search_sources():
     """Each feature's documents for the shared search index (loaders register on import)."""
     from portal.forum import indexing as forum_indexing  # noqa: F401
     from portal.kb import indexing as kb_indexing  # noqa: F401
+
+
+def register_job_handlers():
+    """Each feature's background tasks (handlers register on import), so the worker knows them all."""
+    from portal.jobs import maintenance  # noqa: F401
 
 
 def register_cli(app):

@@ -56,6 +56,11 @@ class Defaults:
     FORUM_NEW_USER_MAX_LINKS = 2
     FORUM_POSTS_PER_HOUR = 20
     FORUM_VOTES_PER_HOUR = 100
+    QUEUE_URL = None  # redis://host:6379/0 for shops on several machines; default: instance/queue.db (SQLite)
+    QUEUE_IMMEDIATE = False  # run jobs in the calling process at once (tests, scripts)
+    JOB_LEASE_SECONDS = 600  # a running job not finished by then is taken as abandoned and run again
+    JOBS_KEEP_DAYS = 7
+    WORKER_THREADS = 2
 
 
 def _secret_key(instance_path: Path) -> str:

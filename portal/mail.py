@@ -1,6 +1,7 @@
-"""Outgoing mail: queued in the caller's transaction, delivered only after it commits.
+"""Outgoing mail: queued in the caller's transaction, delivered by the worker after it commits.
 
 Without MAIL_SERVER (the embedded default) each mail is written to instance/outbox/ as .eml.
+A failed delivery is retried with backoff; its error stays on the mail ("not delivered, retry").
 """
 import enum
 import os
@@ -10,10 +11,11 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template
 from flask_mail import Message
-from sqlalchemy import JSON, Enum, String, Text, event, select
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.extensions import db, mail
+from portal.jobs import services as jobs
 from portal.models_base import utcnow
 
 
@@ -30,19 +32,26 @@ class OutgoingMail(db.Model):
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
-    message_id: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(255), index=True)  # threading looks replies up by it
     status: Mapped[MailStatus] = mapped_column(Enum(MailStatus, native_enum=False, length=10),
                                                default=MailStatus.QUEUED)
     error: Mapped[str | None] = mapped_column(Text)
     eml_name: Mapped[str | None] = mapped_column(String(200))
-    # The ticket a mail is about: the outbox shows it only to staff who may see that ticket.
-    ticket_id: Mapped[int | None] = mapped_column(db.ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # The ticket a mail is about: the outbox shows it only to staff who may see that ticket.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
+    ticket_message_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_message.id", ondelete="SET NULL"),
+                                                          index=True)
+    sender: Mapped[str | None] = mapped_column(String(320))  # From; MAIL_DEFAULT_SENDER when empty
+    reply_to: Mapped[str | None] = mapped_column(String(320))
+    cc: Mapped[list | None] = mapped_column(JSON, default=list)
+    attachment_ids: Mapped[list | None] = mapped_column(JSON, default=list)  # ticket attachments sent with it
 
 
 def queue_email(*, to: str, template: str, subject: str, headers: dict | None = None,
-                message_id: str | None = None, **context) -> OutgoingMail:
+                message_id: str | None = None, sender: str | None = None, reply_to: str | None = None,
+                cc=(), attachment_ids=(), **context) -> OutgoingMail:
     """Render templates/email/<template>.txt and .html and queue the mail in this transaction."""
     context.setdefault("site_name", current_app.config["SITE_NAME"])
     text = render_template(f"email/{template}.txt", **context)
@@ -51,36 +60,58 @@ def queue_email(*, to: str, template: str, subject: str, headers: dict | None = 
     except Exception:  # a text-only template is allowed
         html = None
     domain = current_app.config.get("MAIL_DOMAIN") or "comptoir.localhost"
-    ticket = context.get("ticket")
+    ticket, message = context.get("ticket"), context.get("message")
     item = OutgoingMail(to=to, subject=subject, text=text, html=html, headers=headers or {},
-                        message_id=message_id or make_msgid(domain=domain),
-                        ticket_id=getattr(ticket, "id", None))
+                        message_id=message_id or make_msgid(domain=domain), ticket_id=getattr(ticket, "id", None),
+                        ticket_message_id=getattr(message, "id", None) if context.get("record_delivery") else None,
+                        sender=sender, reply_to=reply_to, cc=list(cc), attachment_ids=list(attachment_ids))
     db.session.add(item)
     db.session.flush()
-    db.session.info.setdefault("queued_mail", []).append(item.id)
+    jobs.enqueue("mail.deliver", mail_id=item.id)
     return item
 
 
 def build_message(item: OutgoingMail) -> Message:
     msg = Message(subject=item.subject, recipients=[item.to], body=item.text, html=item.html,
-                  sender=current_app.config["MAIL_DEFAULT_SENDER"], extra_headers=dict(item.headers or {}))
+                  sender=item.sender or current_app.config["MAIL_DEFAULT_SENDER"], cc=list(item.cc or []),
+                  reply_to=item.reply_to, extra_headers=dict(item.headers or {}))
     msg.msgId = item.message_id
+    for attachment_id in item.attachment_ids or []:
+        _attach(msg, attachment_id)
     return msg
 
 
-def deliver(ids) -> None:
-    """Send (or write to the outbox) the given queued mails, in a session of their own."""
+def _attach(msg: Message, attachment_id: int) -> None:
+    from portal.tickets.attachments import path_of
+    from portal.tickets.models import TicketAttachment
+
+    attachment = db.session.get(TicketAttachment, attachment_id)
+    if attachment is not None and os.path.exists(path_of(attachment)):
+        with open(path_of(attachment), "rb") as fh:
+            msg.attach(attachment.original_name, attachment.content_type, fh.read())
+
+
+@jobs.task("mail.deliver", max_attempts=8)
+def deliver_mail(mail_id: int) -> None:
+    """Send one queued mail (or write it to the outbox); raises so the worker retries on failure."""
+    item = db.session.get(OutgoingMail, mail_id)
+    if item is None or item.status == MailStatus.SENT:
+        return
+    try:
+        _send(item)
+    except Exception as exc:
+        _record_failure(mail_id, exc)
+        raise
+    item.status, item.sent_at, item.error = MailStatus.SENT, utcnow(), None
+
+
+def _record_failure(mail_id: int, exc: Exception) -> None:
+    """Keep the error on the mail even though the job's own transaction rolls back."""
+    current_app.logger.warning("mail %s failed: %s", mail_id, exc)
     with Session(db.engine) as session:
-        for item in session.scalars(select(OutgoingMail).where(OutgoingMail.id.in_(list(ids)))):
-            if item.status == MailStatus.SENT:
-                continue
-            try:
-                _send(item)
-                item.status, item.sent_at, item.error = MailStatus.SENT, utcnow(), None
-            except Exception as exc:  # keep it queued for `portal mail retry`
-                current_app.logger.warning("mail %s to %s failed: %s", item.id, item.to, exc)
-                item.status, item.error = MailStatus.FAILED, str(exc)[:500]
-            session.commit()
+        item = session.get(OutgoingMail, mail_id)
+        item.status, item.error = MailStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500]
+        session.commit()
 
 
 def _send(item: OutgoingMail) -> None:
@@ -94,25 +125,6 @@ def _send(item: OutgoingMail) -> None:
     with open(os.path.join(outbox, name), "wb") as fh:
         fh.write(msg.as_bytes())
     item.eml_name = name
-
-
-def retry_failed() -> int:
-    """Try again every mail that is queued or failed; returns how many were attempted."""
-    ids = list(db.session.scalars(select(OutgoingMail.id).where(OutgoingMail.status != MailStatus.SENT)))
-    deliver(ids)
-    return len(ids)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session):
-    ids = session.info.pop("queued_mail", None)
-    if ids:
-        deliver(ids)
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session):
-    session.info.pop("queued_mail", None)
 
 
 def init_app(app):

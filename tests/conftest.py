@@ -34,7 +34,8 @@ def make_app(tmp_path, template_db):
         if not (instance / "portal.db").exists():
             shutil.copy(template_db, instance / "portal.db")
         config = {"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret",
-                  "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost", "MAIL_SERVER": None}
+                  "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost", "MAIL_SERVER": None,
+                  "QUEUE_IMMEDIATE": True}
         config.update(overrides)
         return create_app(config)
     return build
