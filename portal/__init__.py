@@ -94,10 +94,11 @@ def register_blueprints(app):
     from portal.orders.staff_views import bp as staff_orders_bp
     from portal.orders.views import bp as orders_bp
     from portal.uploads.views import bp as uploads_bp
+    from portal.jobs.views import bp as jobs_bp
 
     for blueprint in (site_bp, accounts_bp, help_bp, portal_bp, staff_bp, kb_staff_bp, uploads_bp, contact_bp,
                       portal_tickets_bp, staff_tickets_bp, desk_admin_bp, hooks_bp,
-                      orders_bp, staff_orders_bp, forum_bp, forum_mod_bp):
+                      orders_bp, staff_orders_bp, forum_bp, forum_mod_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 
@@ -118,6 +119,7 @@ def register_cli(app):
     from portal.kb.cli import kb_cli
     from portal.orders.cli import orders_cli, stores_cli
     from portal.tickets.cli import tickets_cli
+    from portal.jobs.cli import jobs_cli, worker_command
 
     register_commands(app)
     app.cli.add_command(users_cli)
@@ -125,3 +127,5 @@ def register_cli(app):
     app.cli.add_command(tickets_cli)
     app.cli.add_command(stores_cli)
     app.cli.add_command(orders_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(worker_command)

@@ -60,6 +60,9 @@ class Defaults:
     QUEUE_IMMEDIATE = False  # run jobs in the calling process at once (tests, scripts)
     JOB_LEASE_SECONDS = 600  # a running job not finished by then is taken as abandoned and run again
     JOBS_KEEP_DAYS = 7
+    JOB_RETRY_BASE_SECONDS = 30
+    JOB_RETRY_MAX_SECONDS = 6 * 3600
+    MAIL_MAX_ATTEMPTS = 8
     WORKER_THREADS = 2
 
 

@@ -67,7 +67,7 @@ def queue_email(*, to: str, template: str, subject: str, headers: dict | None = 
                         sender=sender, reply_to=reply_to, cc=list(cc), attachment_ids=list(attachment_ids))
     db.session.add(item)
     db.session.flush()
-    jobs.enqueue("mail.deliver", mail_id=item.id)
+    jobs.enqueue("mail.deliver", mail_id=item.id, max_attempts=current_app.config["MAIL_MAX_ATTEMPTS"])
     return item
 
 

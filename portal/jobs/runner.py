@@ -46,6 +46,8 @@ def run_job(job_id: int) -> None:
 # --- periodic work: every schedule of the product is here ----------------------------------------
 
 def _periodic(name: str, **args) -> None:
+    if not services.registered(name):
+        return
     with _task_app().app_context():
         services.enqueue(name, **args)
         db.session.commit()

@@ -28,10 +28,10 @@ def task(name: str, *, max_attempts: int = 5):
     return decorator
 
 
-def enqueue(name: str, *, delay_seconds: int = 0, **args) -> Job:
+def enqueue(name: str, *, delay_seconds: int = 0, max_attempts: int | None = None, **args) -> Job:
     """Add a job in the current transaction; the worker is told once it commits. Raises KeyError for an unknown task."""
-    _function, max_attempts = _HANDLERS[name]
-    job = Job(task=name, args=args, max_attempts=max_attempts, run_after=utcnow() + timedelta(seconds=delay_seconds))
+    _function, default_attempts = _HANDLERS[name]
+    job = Job(task=name, args=args, max_attempts=max_attempts or default_attempts, run_after=utcnow() + timedelta(seconds=delay_seconds))
     db.session.add(job)
     db.session.flush()
     db.session.info.setdefault("queued_jobs", []).append((job.id, delay_seconds))
@@ -69,8 +69,13 @@ def claim(session, job_id: int) -> Job | None:
 
 
 def backoff_seconds(attempts: int) -> int:
-    """Wait before the next attempt: 30 s, 2 min, 8 min, 32 min... capped at 6 h."""
-    return min(30 * 4 ** max(attempts - 1, 0), 6 * 3600)
+    """Wait before the next attempt: 30 s, 2 min, 8 min, 32 min... (JOB_RETRY_BASE_SECONDS x 4^n, capped)."""
+    config = current_app.config
+    return int(min(config["JOB_RETRY_BASE_SECONDS"] * 4 ** max(attempts - 1, 0), config["JOB_RETRY_MAX_SECONDS"]))
+
+
+def registered(name: str) -> bool:
+    return name in _HANDLERS
 
 
 def handler(name: str):
