@@ -110,6 +110,7 @@ def register_search_sources():
 
 def register_job_handlers():
     """Each feature's background tasks (handlers register on import), so the worker knows them all."""
+    from portal.channels.email import jobs as email_jobs  # noqa: F401
     from portal.jobs import maintenance  # noqa: F401
 
 
@@ -120,6 +121,7 @@ def register_cli(app):
     from portal.orders.cli import orders_cli, stores_cli
     from portal.tickets.cli import tickets_cli
     from portal.jobs.cli import jobs_cli, worker_command
+    from portal.channels.email.cli import mail_cli
 
     register_commands(app)
     app.cli.add_command(users_cli)
@@ -129,3 +131,4 @@ def register_cli(app):
     app.cli.add_command(orders_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(mail_cli)

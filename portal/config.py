@@ -63,6 +63,10 @@ class Defaults:
     JOB_RETRY_BASE_SECONDS = 30
     JOB_RETRY_MAX_SECONDS = 6 * 3600
     MAIL_MAX_ATTEMPTS = 8
+    MAIL_RAW_PATH = None  # instance/mail/raw: the original of every inbound message ("show original")
+    MAIL_INBOUND_MAX_PER_HOUR_SENDER = 20  # more from one address is taken as a mail loop
+    MAIL_INBOUND_MAX_BYTES = 40 * 1024 * 1024
+    MAIL_PLUS_ADDRESSING = False  # Reply-To support+t1042@…: needs a mailbox that accepts plus addresses
     WORKER_THREADS = 2
 
 
@@ -95,5 +99,6 @@ def load_config(app, overrides=None):
     app.config["SEARCH_INDEX_PATH"] = app.config["SEARCH_INDEX_PATH"] or str(instance / "search")
     app.config["UPLOAD_PATH"] = app.config["UPLOAD_PATH"] or str(instance / "uploads")
     app.config["OUTBOX_PATH"] = app.config["OUTBOX_PATH"] or str(instance / "outbox")
+    app.config["MAIL_RAW_PATH"] = app.config["MAIL_RAW_PATH"] or str(instance / "mail" / "raw")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)

@@ -216,3 +216,28 @@ def _rendered_text(text: str) -> str:
     extractor.feed(rendered)
     extractor.close()
     return " ".join("".join(extractor.chunks).split())
+
+
+# --- email HTML -------------------------------------------------------------------------------------
+
+_EMAIL_CLEANER = nh3.Cleaner(
+    tags=_ALLOWED_TAGS | {"div", "span", "u", "s", "small", "font", "center", "caption", "tfoot", "col",
+                          "colgroup", "dl", "dt", "dd"},
+    clean_content_tags=_DROP_WITH_CONTENT | {"head", "title"},
+    attributes={**_ALLOWED_ATTRIBUTES, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}},
+    attribute_filter=_filter_attribute,
+    url_schemes={"http", "https", "mailto", "cid"},
+    link_rel=EXTERNAL_REL,
+    strip_comments=True,
+)
+_REMOTE_IMG = re.compile(r'<img([^>]*?)\ssrc="(https?:[^"]*)"')
+
+
+def sanitize_email_html(raw_html: str | None) -> str:
+    """An email's HTML made safe to show: the same allowlist as Markdown (no script, handler, form,
+    iframe, meta, base or remote CSS), and remote images held back as data-remote-src until an agent
+    asks for them, so opening a ticket never calls the sender's server."""
+    if not raw_html:
+        return ""
+    cleaned = _EMAIL_CLEANER.clean(raw_html)
+    return _REMOTE_IMG.sub(lambda m: f'<img{m.group(1)} data-remote-src="{m.group(2)}"', cleaned)

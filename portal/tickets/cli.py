@@ -46,11 +46,37 @@ def _ticket_data(ticket: Ticket) -> dict:
         "group": ticket.group.name if ticket.group else None, "tags": ticket.tags,
         "merged_into": ticket.merged_into_id + 1000 if ticket.merged_into_id else None,
         "created_at": ticket.created_at.isoformat(), "updated_at": ticket.updated_at.isoformat(),
-        "messages": [{"kind": m.kind.value, "author": m.author.email if m.author else m.author_kind.value,
-                      "created_at": m.created_at.isoformat(), "body": m.body,
-                      "attachments": [a.original_name for a in m.attachments]}
-                     for m in queries.thread(ticket, include_notes=True)],
+        "linked_order": _order_number(ticket), "flags": _flags(ticket),
+        "messages": [_message_data(m) for m in queries.thread(ticket, include_notes=True)],
     }
+
+
+def _message_data(message) -> dict:
+    author = message.author
+    return {"kind": message.kind.value, "author_kind": message.author_kind.value,
+            "author": author.email if author else message.author_kind.value,
+            "author_email": author.email if author else None, "author_name": author.display_name if author else None,
+            "channel": message.channel.value, "body": message.body, "body_text": message.body,
+            "body_html": message.body_html, "message_id": message.external_id,
+            "created_at": message.created_at.isoformat(),
+            "attachments": [{"filename": a.original_name, "content_type": a.content_type, "size": a.size,
+                             "content_id": a.content_id, "inline": bool(a.inline)} for a in message.attachments]}
+
+
+def _order_number(ticket):
+    if not ticket.order_id:
+        return None
+    from portal.orders.models import Order
+
+    order = db.session.get(Order, ticket.order_id)
+    return order.number if order else None
+
+
+def _flags(ticket) -> list[str]:
+    from portal.channels.email.models import InboundEmail
+
+    rows = db.session.scalars(select(InboundEmail.flags).where(InboundEmail.ticket_id == ticket.id))
+    return sorted({flag for flags in rows for flag in (flags or [])})
 
 
 @tickets_cli.command("show")
@@ -71,6 +97,30 @@ def show_command(number, as_json):
     for message in data["messages"]:
         click.echo(f"--- {message['kind']} by {message['author']} at {message['created_at']}")
         click.echo(message["body"])
+
+
+@tickets_cli.command("reply")
+@click.argument("number")
+@click.option("--as", "agent_email", required=True, help="The agent replying.")
+@click.option("--body", required=True)
+@click.option("--status", type=click.Choice(["open", "pending", "on_hold", "solved"]), default=None)
+@click.option("--json", "as_json", is_flag=True)
+def reply_command(number, agent_email, body, status, as_json):
+    """Reply to ticket NUMBER as AGENT_EMAIL, through the same service as the desk (the customer gets the mail)."""
+    from portal.accounts.queries import user_by_email
+
+    agent = user_by_email(agent_email.strip().lower())
+    if agent is None or not agent.is_staff:
+        fail(f"--as {agent_email}: no staff account with this address")
+    try:
+        ticket = services.get_ticket(number, viewer=agent, staff=True)
+        message = services.add_reply(ticket, body=body, author=agent, status=status)
+    except DomainError as exc:
+        db.session.rollback()
+        fail(f"ticket {number}: {exc.field + ': ' if exc.field else ''}{exc.message}")
+    db.session.commit()
+    click.echo(json.dumps({"number": ticket.number, "status": ticket.status.value, "message": message.id})
+               if as_json else f"Replied to #{ticket.number} ({ticket.status.value}).")
 
 
 @tickets_cli.command("list")

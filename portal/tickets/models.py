@@ -117,6 +117,7 @@ class AgentSetting(db.Model):
     """Per-agent desk settings: the visibility scope (new agents see only tickets assigned to them)."""
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     scope: Mapped[Scope] = mapped_column(enum_column(Scope), default=Scope.ASSIGNED)
+    signature: Mapped[str | None] = mapped_column(Text)  # Markdown, below the agent's mailed replies
 
 
 class Ticket(db.Model):
@@ -135,6 +136,7 @@ class Ticket(db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))  # the requester's language when they wrote
     order_id: Mapped[int | None] = mapped_column(Integer)
     store_id: Mapped[int | None] = mapped_column(Integer)
+    mailbox_id: Mapped[int | None] = mapped_column(Integer)  # the mailbox an email ticket came in on
     first_reply_due_at: Mapped[datetime | None]
     resolution_due_at: Mapped[datetime | None]
     first_replied_at: Mapped[datetime | None]
@@ -198,6 +200,7 @@ class TicketMessage(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel), default=Channel.WEB)
     body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)  # sanitised HTML of an email (remote images held back)
     external_id: Mapped[str | None] = mapped_column(String(255), index=True)
     moved_from_id: Mapped[int | None] = mapped_column(Integer)  # ticket id before a merge
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -220,6 +223,8 @@ class TicketAttachment(db.Model):
     original_name: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
+    content_id: Mapped[str | None] = mapped_column(String(255))  # an email's inline image (cid:)
+    inline: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     message: Mapped[TicketMessage | None] = relationship(back_populates="attachments")

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.mail import queue_email
+from portal.channels.email import outbound as email_outbound
 from portal.tickets import links
-from portal.tickets.models import EmailPreference, Ticket, TicketMessage, group_members
+from portal.tickets.models import Channel, EmailPreference, Ticket, TicketMessage, group_members
 
 
 def _domain() -> str:
@@ -39,17 +40,21 @@ def _locale_for(ticket: Ticket) -> str | None:
 
 
 def _send(*, to: str, ticket: Ticket, template: str, subject: str, message: TicketMessage | None = None,
-          message_id: str | None = None, locale: str | None = None, **context) -> None:
+          message_id: str | None = None, locale: str | None = None, auto_submitted: str | None = "auto-generated",
+          envelope: dict | None = None, **context) -> None:
+    """Queue one ticket mail; `envelope` (email tickets) sets sender, Reply-To, CC and threading headers."""
     root = root_message_id(ticket)
     unsubscribe = links.unsubscribe_link(to)
-    headers = {"References": root, "In-Reply-To": root,
-               "List-Unsubscribe": f"<{links.one_click_link(to)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-               "Auto-Submitted": "auto-generated"}
+    envelope = dict(envelope or {})
+    headers = {"References": root, "In-Reply-To": root, **envelope.pop("headers", {}),
+               "List-Unsubscribe": f"<{links.one_click_link(to)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    if auto_submitted:  # RFC 3834: machines must not answer it; a person's reply carries none
+        headers["Auto-Submitted"] = auto_submitted
     with force_locale(locale) if locale else nullcontext():
         queue_email(to=to, template=template, subject=f"[#{ticket.number}] {ticket.subject}",
                     headers=headers, message_id=message_id or message_id_for(ticket, message),
                     ticket=ticket, message=message, unsubscribe_link=unsubscribe, heading=str(subject),
-                    **context)
+                    **envelope, **context)
 
 
 def _first_message(ticket: Ticket) -> TicketMessage | None:
@@ -64,7 +69,8 @@ def ticket_opened(ticket: Ticket) -> None:
     with force_locale(locale) if locale else nullcontext():
         heading = _("We received your request")
     _send(to=ticket.requester_email, ticket=ticket, template="ticket_received", subject=heading,
-          message=first, message_id=root_message_id(ticket), locale=locale, link=links.customer_link(ticket))
+          message=first, message_id=root_message_id(ticket), locale=locale, link=links.customer_link(ticket),
+          auto_submitted="auto-replied", envelope=_receipt_envelope(ticket, first))
     if ticket.group_id:
         members = db.session.scalars(select(group_members.c.user_id).where(
             group_members.c.group_id == ticket.group_id))
@@ -93,7 +99,18 @@ def agent_replied(ticket: Ticket, message: TicketMessage) -> None:
         heading = _("%(name)s replied to your request", name=message.author.display_name if message.author
                     else current_app.config["SITE_NAME"])
     _send(to=ticket.requester_email, ticket=ticket, template="ticket_reply", subject=heading, message=message,
-          locale=locale, link=links.customer_link(ticket))
+          locale=locale, link=links.customer_link(ticket), auto_submitted=None,
+          envelope=email_outbound.reply_envelope(ticket, message, root_message_id(ticket)))
+
+
+def _receipt_envelope(ticket: Ticket, first: TicketMessage | None) -> dict:
+    """A receipt for a mailed request answers that mail (threaded on it) from the mailbox it came to."""
+    if first is None or not first.external_id or ticket.channel != Channel.EMAIL:
+        return {}
+    envelope = email_outbound.reply_envelope(ticket, first, root_message_id(ticket))
+    envelope["headers"] = {"In-Reply-To": first.external_id, "References": first.external_id}
+    envelope.update(quote=None, signature=None, record_delivery=False, cc=[])
+    return envelope
 
 
 def customer_replied(ticket: Ticket, message: TicketMessage) -> None:

@@ -1,0 +1,1 @@
+"""The email channel: parse, thread and store inbound mail; compose outbound replies."""

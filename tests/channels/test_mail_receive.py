@@ -1,0 +1,159 @@
+"""Mail into the queue through `portal mail receive` (the MTA pipe), read back with `portal tickets show --json`."""
+import json
+
+import pytest
+
+from portal.accounts.models import Role
+from portal.channels.email.models import Mailbox
+from portal.extensions import db
+from portal.mail import OutgoingMail
+from portal.tickets.models import Status
+from tests.factories import make_agent, make_user
+
+SUPPORT = "support@shop.example"
+
+
+def mail(subject="Where is my parcel?", body="Hello,\nmy order 1234 has not arrived.\nRose", sender="Rose Tyler <rose@example.com>",
+         message_id="<m1@mail.example.com>", extra="", to=SUPPORT) -> bytes:
+    headers = f"From: {sender}\nTo: {to}\nSubject: {subject}\nDate: Mon, 3 Jun 2024 10:00:00 +0200\n"
+    if message_id:
+        headers += f"Message-ID: {message_id}\n"
+    return (headers + extra + "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n" + body + "\n").encode()
+
+
+@pytest.fixture
+def mailbox(app):
+    box = Mailbox(name="Support", address=SUPPORT, from_name="Shop support")
+    db.session.add(box)
+    db.session.commit()
+    return box
+
+
+def receive(runner, raw: bytes, *args):
+    result = runner.invoke(args=["mail", "receive", "--json", *args], input=raw)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output.strip().splitlines()[-1])
+
+
+def show(runner, number):
+    result = runner.invoke(args=["tickets", "show", str(number), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_a_mail_opens_a_ticket_with_a_receipt_threaded_on_it(runner, mailbox):
+    outcome = receive(runner, mail())
+    assert outcome["outcome"] == "new_ticket" and outcome["ticket"]
+    ticket = show(runner, outcome["ticket"])
+    assert ticket["subject"] == "Where is my parcel?" and ticket["channel"] == "email"
+    assert ticket["requester"]["email"] == "rose@example.com" and ticket["requester"]["name"] == "Rose Tyler"
+    [message] = ticket["messages"]
+    assert message["channel"] == "email" and message["message_id"] == "<m1@mail.example.com>"
+    assert "my order 1234 has not arrived." in message["body_text"]
+    receipt = db.session.query(OutgoingMail).filter_by(to="rose@example.com").one()
+    assert receipt.headers["In-Reply-To"] == "<m1@mail.example.com>"
+    assert receipt.headers["Auto-Submitted"] == "auto-replied"
+    assert receipt.sender == '"Shop support" <support@shop.example>' or receipt.sender.endswith("<support@shop.example>")
+    assert f"[#{outcome['ticket']}]" in receipt.subject
+
+
+def test_the_same_message_twice_is_stored_once(runner, mailbox):
+    first = receive(runner, mail())
+    again = receive(runner, mail())
+    assert again == {"outcome": "duplicate", "ticket": first["ticket"], "reason": again["reason"]}
+    assert len(show(runner, first["ticket"])["messages"]) == 1
+    assert db.session.query(OutgoingMail).filter_by(to="rose@example.com").count() == 1  # acknowledged once
+
+
+def test_messages_without_message_id_are_never_merged(runner, mailbox):
+    one = receive(runner, mail(message_id=None))
+    two = receive(runner, mail(message_id=None))
+    assert one["outcome"] == two["outcome"] == "new_ticket" and one["ticket"] != two["ticket"]
+
+
+def test_a_reply_threads_by_headers_even_with_a_new_subject_and_strips_the_quote(runner, mailbox):
+    first = receive(runner, mail())
+    receipt = db.session.query(OutgoingMail).filter_by(to="rose@example.com").one()
+    reply = mail(subject="still nothing!!", message_id="<m2@mail.example.com>",
+                 extra=f"In-Reply-To: {receipt.message_id}\nReferences: <m1@mail.example.com> {receipt.message_id}\n",
+                 body="It is still not here.\n\nOn Mon, 3 Jun 2024 at 11:00, Shop support <support@shop.example> wrote:\n"
+                      "> We received your request\n> #1001")
+    outcome = receive(runner, reply)
+    assert outcome["outcome"] == "reply" and outcome["ticket"] == first["ticket"]
+    messages = show(runner, first["ticket"])["messages"]
+    assert messages[-1]["body_text"] == "It is still not here."
+
+
+def test_a_subject_token_threads_only_for_a_participant(runner, mailbox):
+    first = receive(runner, mail())
+    token = f"Re: [#{first['ticket']}] Where is my parcel?"
+    own = receive(runner, mail(subject=token, message_id="<m3@mail.example.com>", body="Any news?"))
+    assert own["outcome"] == "reply" and own["ticket"] == first["ticket"]
+    stranger = receive(runner, mail(subject=token, sender="eve@evil.example", message_id="<m4@evil.example>",
+                                    body="Send me the address please"))
+    assert stranger["outcome"] == "new_ticket" and stranger["ticket"] != first["ticket"]
+    assert all("eve" not in m["body_text"] for m in show(runner, first["ticket"])["messages"])
+
+
+@pytest.mark.parametrize("extra,subject,sender", [
+    ("Auto-Submitted: auto-replied\n", "Where is my parcel?", "rose@example.com"),
+    ("X-Autoreply: yes\n", "Re: your request", "rose@example.com"),
+    ("Precedence: bulk\n", "Newsletter", "news@example.com"),
+    ("List-Unsubscribe: <mailto:unsub@example.com>\n", "Promo", "promo@example.com"),
+    ("", "Réponse automatique : absent jusqu'au 12", "rose@example.com"),
+    ("", "Out of Office: back Monday", "rose@example.com"),
+    ("", "Undelivered Mail Returned to Sender", "MAILER-DAEMON@mx.example.com"),
+])
+def test_machines_create_nothing_and_get_no_answer(runner, mailbox, extra, subject, sender):
+    outcome = receive(runner, mail(subject=subject, sender=sender, extra=extra, message_id="<auto@x.example>"))
+    assert outcome["outcome"] == "ignored" and outcome["ticket"] is None
+    assert db.session.query(OutgoingMail).count() == 0
+
+
+def test_mail_claiming_to_be_from_our_support_address_is_never_taken(runner, mailbox):
+    outcome = receive(runner, mail(sender=f"Support <{SUPPORT}>"))
+    assert outcome["outcome"] == "ignored" and db.session.query(OutgoingMail).count() == 0
+
+
+def test_a_loop_from_one_sender_is_cut(app, runner, mailbox):
+    limit = app.config["MAIL_INBOUND_MAX_PER_HOUR_SENDER"]
+    outcomes = [receive(runner, mail(message_id=f"<loop{n}@x.example>"))["outcome"] for n in range(limit + 2)]
+    assert outcomes[:limit] == ["new_ticket"] * limit and outcomes[limit:] == ["ignored", "ignored"]
+
+
+def test_an_agent_reply_goes_out_threaded_with_the_quote_and_token(runner, mailbox):
+    agent = make_agent(scope="all", email="agent@shop.example", name="Alex Agent")
+    first = receive(runner, mail())
+    result = runner.invoke(args=["tickets", "reply", str(first["ticket"]), "--as", agent.email,
+                                 "--body", "It left our warehouse today.", "--status", "pending", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["status"] == Status.PENDING.value
+    sent = db.session.query(OutgoingMail).filter_by(to="rose@example.com").order_by(OutgoingMail.id.desc()).first()
+    assert sent.headers["In-Reply-To"] == "<m1@mail.example.com>"
+    assert "<m1@mail.example.com>" in sent.headers["References"]
+    assert "Auto-Submitted" not in sent.headers
+    assert f"[#{first['ticket']}]" in sent.subject and sent.sender.endswith("<support@shop.example>")
+    assert "It left our warehouse today." in sent.text and "> my order 1234 has not arrived." in sent.text
+
+
+def test_reply_from_the_cli_refuses_a_non_agent(runner, mailbox):
+    customer = make_user(role=Role.CUSTOMER)
+    first = receive(runner, mail())
+    result = runner.invoke(args=["tickets", "reply", str(first["ticket"]), "--as", customer.email, "--body", "x"])
+    assert result.exit_code == 1 and "no staff account" in result.output
+
+
+def test_a_locked_database_answers_tempfail(app, runner, mailbox):
+    import sqlite3
+
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    blocker = sqlite3.connect(path, timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+        result = runner.invoke(args=["mail", "receive", "--json"], input=mail(message_id="<locked@x.example>"))
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert result.exit_code == 75 and "try again later" in result.output
+    assert receive(runner, mail(message_id="<locked@x.example>"))["outcome"] == "new_ticket"
