@@ -95,10 +95,11 @@ def register_blueprints(app):
     from portal.orders.views import bp as orders_bp
     from portal.uploads.views import bp as uploads_bp
     from portal.jobs.views import bp as jobs_bp
+    from portal.channels.email.views import bp as mailboxes_bp
 
     for blueprint in (site_bp, accounts_bp, help_bp, portal_bp, staff_bp, kb_staff_bp, uploads_bp, contact_bp,
                       portal_tickets_bp, staff_tickets_bp, desk_admin_bp, hooks_bp,
-                      orders_bp, staff_orders_bp, forum_bp, forum_mod_bp, jobs_bp):
+                      orders_bp, staff_orders_bp, forum_bp, forum_mod_bp, jobs_bp, mailboxes_bp):
         app.register_blueprint(blueprint)
 
 

@@ -66,6 +66,7 @@ class Defaults:
     MAIL_RAW_PATH = None  # instance/mail/raw: the original of every inbound message ("show original")
     MAIL_INBOUND_MAX_PER_HOUR_SENDER = 20  # more from one address is taken as a mail loop
     MAIL_INBOUND_MAX_BYTES = 40 * 1024 * 1024
+    MAIL_IMAP_IDLE_SECONDS = 50  # each minute's poll then waits in IDLE this long (0: plain polling)
     MAIL_PLUS_ADDRESSING = False  # Reply-To support+t1042@…: needs a mailbox that accepts plus addresses
     WORKER_THREADS = 2
 

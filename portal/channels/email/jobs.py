@@ -1,4 +1,6 @@
 """The worker's mail tasks: poll every enabled IMAP mailbox, one job per mailbox."""
+from flask import current_app
+
 from portal.channels.email import services
 from portal.channels.email.models import Mailbox
 from portal.extensions import db
@@ -16,5 +18,10 @@ def poll_all() -> None:
 def poll(mailbox_id: int) -> None:
     """Fetch one mailbox's new messages (errors are kept on the mailbox and the job)."""
     mailbox = db.session.get(Mailbox, mailbox_id)
-    if mailbox is not None and mailbox.enabled and mailbox.imap_host:
-        services.poll(mailbox)
+    if mailbox is None or not mailbox.enabled or not mailbox.imap_host:
+        return
+    services.poll(mailbox)
+    # Between the minute's polls, IDLE so new mail comes in within seconds where the server supports it.
+    idle = current_app.config["MAIL_IMAP_IDLE_SECONDS"]
+    if idle and services.wait_for_mail(db.session.get(Mailbox, mailbox_id), seconds=idle):
+        services.poll(db.session.get(Mailbox, mailbox_id))

@@ -1,4 +1,5 @@
 """Mailboxes: create and change them (IMAP password encrypted at rest), test them, poll them."""
+import secrets
 from datetime import date
 
 from flask_babel import gettext as _
@@ -35,7 +36,8 @@ def save_mailbox(mailbox: Mailbox | None = None, *, name: str, address: str, fro
         raise ValidationError(_("A port is a number from 1 to 65535."), field="imap_port")
     if imap_host and not imap_username:
         raise ValidationError(_("Enter the IMAP user name."), field="imap_username")
-    mailbox = mailbox or Mailbox()
+    if mailbox is None:
+        mailbox = Mailbox(webhook_secret_encrypted=crypto.encrypt(secrets.token_urlsafe(32)))
     mailbox.name, mailbox.address, mailbox.from_name = name[:80], address, (from_name or "").strip()[:120]
     mailbox.group_id, mailbox.enabled = group_id, enabled
     mailbox.imap_host, mailbox.imap_username = (imap_host or "").strip() or None, (imap_username or "").strip() or None
@@ -47,6 +49,10 @@ def save_mailbox(mailbox: Mailbox | None = None, *, name: str, address: str, fro
     db.session.add(mailbox)
     db.session.flush()
     return mailbox
+
+
+def webhook_secret(mailbox: Mailbox) -> str | None:
+    return crypto.decrypt(mailbox.webhook_secret_encrypted)
 
 
 def imap_settings(mailbox: Mailbox):
@@ -86,17 +92,39 @@ def poll(mailbox: Mailbox, *, since: date | None = None) -> int:
         count += 1
 
     state = imap.ImapState(uidvalidity=mailbox.imap_uidvalidity, last_uid=mailbox.imap_last_uid)
-    settings = imap_settings(mailbox)
+    settings, error = imap_settings(mailbox), None
     try:
-        state = imap.poll(settings, state, handle, since=since)
-        error = None
+        while True:  # batches until nothing new is left
+            before = count
+            state = imap.poll(settings, state, handle, since=since)
+            if count == before:
+                break
+    except imap.HandlerFailed as exc:
+        db.session.rollback()
+        state, error = exc.state, _("a message could not be stored (UID %(uid)s); it will be fetched again",
+                                    uid=exc.uid)
     except imap.ImapError as exc:
         db.session.rollback()
         error = str(exc)
+    _record_poll(mailbox_id, state, error)
+    if error:
+        raise imap.ImapError(error)
+    return count
+
+
+def _record_poll(mailbox_id: int, state, error: str | None) -> None:
     mailbox = db.session.get(Mailbox, mailbox_id)
     mailbox.imap_uidvalidity, mailbox.imap_last_uid = state.uidvalidity, state.last_uid
     mailbox.last_polled_at, mailbox.last_error = utcnow(), error
     db.session.commit()
-    if error:
-        raise imap.ImapError(error)
-    return count
+
+
+def wait_for_mail(mailbox: Mailbox, *, seconds: float) -> bool:
+    """IDLE on the mailbox up to `seconds` (False at once when the server has no IDLE)."""
+    from portal.channels.email import imap
+
+    state = imap.ImapState(uidvalidity=mailbox.imap_uidvalidity, last_uid=mailbox.imap_last_uid)
+    try:
+        return imap.idle_wait(imap_settings(mailbox), seconds, state=state)
+    except imap.ImapError:
+        return False
