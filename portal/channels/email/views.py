@@ -92,6 +92,25 @@ def original(number, message_id):
     return response
 
 
+@bp.route("/staff/tickets/<int:number>/mails/<int:mail_id>/retry", methods=["POST"])
+@permission_required("tickets.work")
+def retry_mail(number, mail_id):
+    """Send a reply mail that was not delivered again."""
+    from portal.jobs import services as jobs
+    from portal.mail import MailStatus, OutgoingMail
+
+    ticket = ticket_services.get_ticket(number, viewer=current_user, staff=True)
+    item = db.session.get(OutgoingMail, mail_id)
+    if item is None or item.ticket_id != ticket.id:
+        abort(404)
+    if item.status == MailStatus.FAILED:
+        item.status = MailStatus.QUEUED
+        jobs.enqueue("mail.deliver", mail_id=item.id, max_attempts=current_app.config["MAIL_MAX_ATTEMPTS"])
+        db.session.commit()
+        flash(_("The mail is queued again."), "success")
+    return redirect(url_for("staff_tickets.show", number=number))
+
+
 @bp.route("/hooks/email/<int:mailbox_id>", methods=["POST"])
 @csrf.exempt
 def inbound_webhook(mailbox_id):
