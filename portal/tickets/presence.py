@@ -31,15 +31,22 @@ def touch(ticket, user, *, composing: bool = False) -> None:
 
 
 def leave(ticket, user) -> None:
-    """`user` closed the ticket (sent their reply)."""
-    _run(delete(TicketPresence.__table__).where(TicketPresence.ticket_id == ticket.id,
-                                                 TicketPresence.user_id == user.id))
+    """`user` sent their reply: in the reply's own transaction (a second connection would wait on its lock)."""
+    db.session.execute(delete(TicketPresence.__table__).where(TicketPresence.ticket_id == ticket.id,
+                                                               TicketPresence.user_id == user.id))
 
 
 def _run(statement) -> None:
+    sqlite = db.engine.dialect.name == "sqlite"
     try:
         with db.engine.begin() as connection:
-            connection.execute(statement)
+            if sqlite:  # a hint is not worth waiting for: give up after half a second of lock contention
+                connection.exec_driver_sql("PRAGMA busy_timeout=500")
+            try:
+                connection.execute(statement)
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA busy_timeout=10000")
     except SQLAlchemyError as exc:  # presence is a hint: never worth a failed page
         log.warning("presence not recorded: %s", exc)
 
