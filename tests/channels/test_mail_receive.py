@@ -207,3 +207,61 @@ def test_hostile_html_is_sanitised_remote_images_held_and_the_agent_sees_the_fla
     original = client.get(page.split("Show original")[0].rsplit('href="', 1)[1].split('"')[0])
     assert original.status_code == 200 and b"onclick=\"steal()\"" in original.data
     assert original.headers["Content-Type"].startswith("text/plain")
+
+
+def test_a_bounce_of_our_reply_is_noted_on_its_ticket_and_nothing_is_answered(runner, mailbox):
+    from tests.channels.test_email_parsing import DSN
+
+    agent = make_agent(scope="all", email="agent@shop.example")
+    first = receive(runner, mail())
+    runner.invoke(args=["tickets", "reply", str(first["ticket"]), "--as", agent.email, "--body", "Shipped."])
+    sent = db.session.query(OutgoingMail).filter_by(to="rose@example.com").order_by(OutgoingMail.id.desc()).first()
+    before = db.session.query(OutgoingMail).count()
+    outcome = receive(runner, DSN.replace(b"<ticket-1001.m7@shop.example>", sent.message_id.encode()))
+    assert outcome["outcome"] == "ignored" and outcome["ticket"] == first["ticket"]
+    notes = [m for m in show(runner, first["ticket"])["messages"] if m["kind"] == "note"]
+    assert notes and "was not delivered" in notes[-1]["body_text"] and "User unknown" in notes[-1]["body_text"]
+    db.session.expire_all()
+    assert db.session.get(OutgoingMail, sent.id).status.value == "failed"
+    assert db.session.query(OutgoingMail).count() == before
+
+
+def test_a_reply_to_a_closed_ticket_opens_a_linked_follow_up(runner, mailbox):
+    from portal.tickets.models import Ticket
+
+    first = receive(runner, mail())
+    ticket = db.session.query(Ticket).one()
+    ticket.status = Status.CLOSED
+    db.session.commit()
+    outcome = receive(runner, mail(subject=f"Re: [#{first['ticket']}] Where is my parcel?", body="Again broken",
+                                   message_id="<m9@mail.example.com>"))
+    assert outcome["outcome"] == "reply" and outcome["ticket"] != first["ticket"]
+    follow = db.session.query(Ticket).filter(Ticket.follow_up_of_id == ticket.id).one()
+    assert follow.number == outcome["ticket"]
+
+
+def test_customer_ccs_become_participants_and_are_copied_on_replies(runner, mailbox):
+    agent = make_agent(scope="all", email="agent@shop.example")
+    first = receive(runner, mail(extra="Cc: Sam Carter <sam@example.com>\n"))
+    runner.invoke(args=["tickets", "reply", str(first["ticket"]), "--as", agent.email, "--body", "On its way."])
+    sent = db.session.query(OutgoingMail).filter_by(to="rose@example.com").order_by(OutgoingMail.id.desc()).first()
+    assert sent.cc == ["Sam Carter <sam@example.com>"]
+    from_sam = receive(runner, mail(sender="sam@example.com", subject=f"Re: [#{first['ticket']}] x",
+                                    message_id="<sam1@example.com>", body="I am her husband, any news?"))
+    assert from_sam["outcome"] == "reply" and from_sam["ticket"] == first["ticket"]
+
+
+def test_an_oversized_attachment_is_dropped_with_a_note_not_a_refused_mail(app, runner, mailbox):
+    import base64
+
+    app.config["TICKET_ATTACHMENT_MAX_BYTES"] = 100
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    big = base64.b64encode(png + b"\0" * 500).decode()
+    raw = (f"From: rose@example.com\nTo: {SUPPORT}\nSubject: photos\nMessage-ID: <att@x.example>\nMIME-Version: 1.0\n"
+           f'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nSee attached\n--b\n'
+           f'Content-Type: image/png; name="big.png"\nContent-Disposition: attachment; filename="big.png"\n'
+           f"Content-Transfer-Encoding: base64\n\n{big}\n--b--\n").encode()
+    outcome = receive(runner, raw)
+    assert outcome["outcome"] == "new_ticket"
+    messages = show(runner, outcome["ticket"])["messages"]
+    assert messages[0]["attachments"] == [] and "big.png was not kept" in messages[-1]["body_text"]

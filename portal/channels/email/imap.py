@@ -34,6 +34,12 @@ class ImapSettings:
     processed_folder: str = "Processed"
     timeout: float = 30
 
+    def __post_init__(self):
+        if self.security not in ("ssl", "starttls", "none"):
+            raise ValueError(f"unknown IMAP security {self.security!r}")
+        if self.processed_action not in ("flag", "move"):
+            raise ValueError(f"unknown processed action {self.processed_action!r}")
+
 
 @dataclass
 class ImapState:
@@ -57,7 +63,7 @@ class HandlerFailed(Exception):
 class _Folder(NamedTuple):
     uidvalidity: int
     uidnext: int
-    keywords: bool
+    keywords_allowed: bool
 
 
 def test_connection(settings: ImapSettings) -> str | None:
@@ -124,9 +130,13 @@ def _idle_for_new_mail(client: IMAPClient, timeout: float) -> bool:
     client.idle()
     try:
         while (left := deadline - time.monotonic()) > 0:
+            replies = client.idle_check(timeout=left)
             # Flag changes and "still here" keepalives also wake us; only EXISTS means new mail.
-            if any(len(reply) > 1 and reply[1] == b"EXISTS" for reply in client.idle_check(timeout=left)):
+            if any(len(reply) > 1 and reply[1] == b"EXISTS" for reply in replies):
                 return True
+            if not replies:
+                # The wait ran out, or the server hung up (then idle_done reports it).
+                return False
         return False
     finally:
         client.idle_done()
@@ -137,7 +147,7 @@ def _pending(client, settings, folder: _Folder, start: int, since: date | None) 
     criteria = ["UID", f"{start}:*"]
     if since is not None:
         criteria += ["SINCE", since]
-    if settings.processed_action == "flag" and folder.keywords:
+    if settings.processed_action == "flag" and folder.keywords_allowed:
         criteria += ["UNKEYWORD", PROCESSED_KEYWORD]
     # "N:*" always matches the highest UID, even below N, so that one is filtered out here.
     return sorted(uid for uid in client.search(criteria) if uid >= start)
@@ -164,7 +174,7 @@ def _fetch_raw(client: IMAPClient, uid: int) -> bytes | None:
 
 
 def _acknowledge(client: IMAPClient, settings: ImapSettings, folder: _Folder, uid: int) -> None:
-    flags = [SEEN, PROCESSED_KEYWORD] if folder.keywords else [SEEN]
+    flags = [SEEN, PROCESSED_KEYWORD] if folder.keywords_allowed else [SEEN]
     client.add_flags([uid], flags, silent=True)
     if settings.processed_action == "move":
         _move(client, uid, settings.processed_folder)
@@ -204,6 +214,9 @@ def _select(client: IMAPClient, name: str, readonly=False) -> _Folder:
 @contextlib.contextmanager
 def _session(settings: ImapSettings):
     """A logged-in client, logged out afterwards; network, TLS and protocol errors become ImapError."""
+    if settings.processed_action == "move" and _same_folder(settings.folder, settings.processed_folder):
+        # Moved mail would come back with new UIDs and be fetched again on every poll.
+        raise ImapError("The processed folder must differ from the folder that is polled")
     with _translated_errors(settings):
         client = _connect(settings)
         with client:
@@ -230,22 +243,26 @@ def _translated_errors(settings: ImapSettings):
     try:
         yield
     except LoginError as exc:
-        raise ImapError(f"Login refused for {settings.username} on {where}: {_server_text(exc)}") from None
+        raise ImapError(f"Login refused for {settings.username} on {where}: {_server_text(exc)}") from exc
     except ssl.SSLCertVerificationError as exc:
-        raise ImapError(f"TLS certificate of {where} is not trusted: {exc.verify_message}") from None
+        raise ImapError(f"TLS certificate of {where} is not trusted: {exc.verify_message}") from exc
     except ssl.SSLError as exc:
         reason = (exc.reason or str(exc)).replace("_", " ").lower()
-        raise ImapError(f"TLS handshake with {where} failed: {reason}") from None
-    except socket.gaierror:
-        raise ImapError(f"Unknown host {settings.host}") from None
-    except TimeoutError:
-        raise ImapError(f"{where} did not answer within {settings.timeout:g} seconds") from None
+        raise ImapError(f"TLS handshake with {where} failed: {reason}") from exc
+    except socket.gaierror as exc:
+        raise ImapError(f"Unknown host {settings.host}") from exc
+    except TimeoutError as exc:
+        raise ImapError(f"{where} did not answer within {settings.timeout:g} seconds") from exc
     except OSError as exc:
-        raise ImapError(f"Cannot reach {where}: {exc.strerror or exc}") from None
+        raise ImapError(f"Cannot reach {where}: {exc.strerror or exc}") from exc
     except imaplib.IMAP4.abort as exc:
-        raise ImapError(f"{where} dropped the connection: {_server_text(exc)}") from None
+        raise ImapError(f"{where} dropped the connection: {_server_text(exc)}") from exc
     except IMAPClientError as exc:
-        raise ImapError(f"{where} answered with an error: {_server_text(exc)}") from None
+        raise ImapError(f"{where} answered with an error: {_server_text(exc)}") from exc
+
+
+def _same_folder(a: str, b: str) -> bool:
+    return a == b or a.upper() == b.upper() == "INBOX"  # only INBOX is case-insensitive (RFC 3501)
 
 
 def _where(settings: ImapSettings) -> str:

@@ -12,6 +12,8 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from portal.channels.email import quotes
 
 _ID = re.compile(r"<[^<>\s]+>")
+REPORT_TYPES = ("message/delivery-status", "message/rfc822", "text/rfc822-headers", "message/global-delivery-status",
+                "message/feedback-report")
 
 
 @dataclass(frozen=True)
@@ -176,14 +178,14 @@ def _filename(part: Message) -> str | None:
 def _walk(msg: Message, texts: list, htmls: list, attachments: list, reports: list) -> None:
     for part in msg.walk():
         ctype = part.get_content_type()
+        if ctype in REPORT_TYPES:  # kept whole for bounce details; a forwarded mail's parts still show below
+            reports.append(part)
+            if ctype != "message/rfc822":
+                continue
         if part.is_multipart():
             continue
         disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
         filename = _filename(part)
-        if ctype in ("message/delivery-status", "message/rfc822", "text/rfc822-headers",
-                     "message/global-delivery-status", "message/feedback-report"):
-            reports.append(part)
-            continue
         if ctype in ("text/plain", "text/html") and not filename and disposition != "attachment":
             (texts if ctype == "text/plain" else htmls).append(_text_of(part))
             continue

@@ -18,7 +18,7 @@ _HEADER_NEXT = re.compile(r"^\s*\*?(Sent|Envoyé|Date|To|À|A|Subject|Objet|Cc|G
 _FORWARD = re.compile(r"^\s*(-{2,}\s*Forwarded message\s*-{2,}|Begin forwarded message:|Début du message réexpédié"
                       r"|-{2,}\s*Message transféré\s*-{2,}|-{2,}\s*Weitergeleitete Nachricht\s*-{2,})", re.I)
 _TOKEN = re.compile(r"\[#(\d{1,18})\]")
-_PREFIX = re.compile(r"^\s*((re|ré|réf|ref|tr|fwd?|fw|aw|wg|antw|sv|vs|rif|r)\s*(\[\d+\])?\s*:\s*)+", re.I)
+_PREFIX = re.compile(r"^\s*((re|ré|réf\.?|ref\.?|tr|fwd?|fw|aw|wg|antw|sv|vs|rif|r)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 
 @dataclass(frozen=True)
