@@ -64,6 +64,12 @@ def init_app(app):
     def domain_error(exc):
         return _render(exc.status, exc.message)
 
+    @app.errorhandler(OverflowError)
+    def number_out_of_range(exc):
+        # A number past SQLite's 64-bit INTEGER that got by portal.inputs: no row has it, so nothing is there.
+        app.logger.warning("Number out of range: %s", exc)
+        return _render(404, str(_MESSAGES[404]))
+
     @app.errorhandler(Exception)
     def unexpected(exc):
         app.logger.exception("Unhandled error")

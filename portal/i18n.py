@@ -1,10 +1,12 @@
 """Locale choice: the user's setting, then the help-center language switch, then Accept-Language."""
+import re
 from functools import lru_cache
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_currency, format_date, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.routing import BaseConverter
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 
@@ -46,7 +48,16 @@ def format_file_size(size: int) -> str:
     return ngettext("%(num)d byte", "%(num)d bytes", size)
 
 
+def language_converter(languages) -> type[BaseConverter]:
+    """`<lang:lang>` matching only these codes, so /help/xx is a plain 404 rather than a redirect to /help/xx/."""
+    class LanguageConverter(BaseConverter):
+        regex = "|".join(re.escape(code) for code in languages)
+    return LanguageConverter
+
+
 def init_app(app):
+    # Before the blueprints add their routes, which is when a rule picks its converter.
+    app.url_map.converters["lang"] = language_converter(app.config["LANGUAGES"])
     app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale,
                                  format_date=format_date, format_datetime=fast_format_datetime,
                                  format_file_size=format_file_size, format_currency=format_currency)

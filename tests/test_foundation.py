@@ -46,7 +46,7 @@ def test_every_post_route_requires_a_csrf_token(make_app):
                   if "POST" in r.methods and r.endpoint != "static" and r.endpoint not in exempt]
     assert len(post_rules) >= 5
     for rule in post_rules:
-        url = rule.rule.replace("<lang>", "en")
+        url = rule.rule.replace("<lang:lang>", "en")
         for arg in rule.arguments:
             url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "x")
         response = client.post(url, data={"a": "b"})

@@ -17,6 +17,7 @@ from portal.forum.models import (
     Answer, Comment, Flag, Follow, ForumCategory, ForumProfile, PostRevision, PostStatus, Question, QuestionTag,
     Vote, post_type_label,
 )
+from portal.inputs import parse_id
 from portal.models_base import utcnow
 from portal.permissions import can
 from portal.text import clean_tags, slugify
@@ -219,7 +220,7 @@ def delete_answer(post: Answer, *, user) -> None:
 
 def _post(post_type: str, post_id: int):
     model = {"question": Question, "answer": Answer}.get(post_type)
-    post = db.session.get(model, post_id) if model else None
+    post = db.session.get(model, post_id) if model and parse_id(post_id) else None
     if post is None or post.status != PostStatus.VISIBLE:
         raise NotFound(_("We could not find that post."))
     return post
@@ -292,6 +293,8 @@ def flag(*, user, post_type: str, post_id: int, reason: str) -> Flag:
     """Report a post to the moderators, once per user and post."""
     if post_type not in ("question", "answer", "comment"):
         raise ValidationError(_("Unknown post."), field="post_type")
+    if parse_id(post_id) is None:
+        raise NotFound(_("We could not find that post."))
     reason = _text(reason, "reason", "reason", 300, minimum=3)
     if db.session.scalar(select(Flag.id).where(Flag.post_type == post_type, Flag.post_id == post_id,
                                                Flag.reporter_id == user.id)):

@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.forum import indexing, queries, services  # noqa: F401 (indexing registers the search loaders)
 from portal.forum.forms import AnswerForm, AskForm, CommentForm, EditForm
 from portal.forum.models import Answer, PostStatus, Question
+from portal.inputs import json_object, page_value, parse_id, parse_int, takes_json
 from portal.permissions import can
 from portal.tickets.web import client_ip, put_error_on_form
 from portal.urls import local_referrer
@@ -44,7 +45,7 @@ def category(slug):
     """Questions of a category, sorted by activity, newest, votes or unanswered."""
     found = queries.category_by_slug(slug) or abort(404)
     sort = request.args.get("sort", "activity")
-    listing = queries.question_list(category=found, sort=sort, page=request.args.get("page", 1, type=int) or 1)
+    listing = queries.question_list(category=found, sort=sort, page=request.args.get("page", 1, type=page_value))
     return render_template("forum/list.html", category=found, tag=None, sort=sort, listing=listing,
                            profiles=queries.profiles_for(q.author_id for q in listing.questions))
 
@@ -53,7 +54,7 @@ def category(slug):
 def tag(tag):
     """Questions with a tag."""
     sort = request.args.get("sort", "activity")
-    listing = queries.question_list(tag=tag, sort=sort, page=request.args.get("page", 1, type=int) or 1)
+    listing = queries.question_list(tag=tag, sort=sort, page=request.args.get("page", 1, type=page_value))
     return render_template("forum/list.html", category=None, tag=tag, sort=sort, listing=listing,
                            profiles=queries.profiles_for(q.author_id for q in listing.questions))
 
@@ -147,7 +148,8 @@ def post_comment(question_id):
     """Comment on the question or one of its answers."""
     found = _question_or_404(question_id)
     form = CommentForm()
-    target = db.session.get(Answer, int(form.answer_id.data)) if (form.answer_id.data or "").isdigit() else None
+    answer_id = parse_id(form.answer_id.data)
+    target = db.session.get(Answer, answer_id) if answer_id else None
     try:
         if not form.validate_on_submit():
             raise services.ValidationError(_("Write a comment."), field="body")
@@ -162,16 +164,17 @@ def post_comment(question_id):
 
 
 @bp.route("/vote", methods=["POST"])
+@takes_json
 @login_required
 def vote():
     """Vote on a question or answer; JSON for fetch, redirect otherwise."""
-    data = request.get_json(silent=True) or request.form
-    post_type = str(data.get("post_type", ""))
-    try:
-        post_id, value = int(data.get("post_id", 0)), int(data.get("value", 0))
-        score = services.vote(user=current_user, post_type=post_type, post_id=post_id, value=value, ip=client_ip())
-    except (TypeError, ValueError):
+    data = json_object() if request.is_json else request.form
+    value = parse_int(data.get("value", 0), low=-1, high=1)
+    if value is None:
         return jsonify(error=_("A vote is +1, -1 or 0.")), 400
+    try:
+        score = services.vote(user=current_user, post_type=str(data.get("post_type", "")),
+                              post_id=parse_id(data.get("post_id")), value=value, ip=client_ip())
     except DomainError as exc:
         db.session.rollback()
         if request.is_json:
@@ -189,8 +192,8 @@ def vote():
 def accept(question_id):
     """Accept (or un-accept) an answer."""
     found = _question_or_404(question_id)
-    answer_id = request.form.get("answer_id", "")
-    post = db.session.get(Answer, int(answer_id)) if answer_id.isdigit() else None
+    answer_id = parse_id(request.form.get("answer_id"))
+    post = db.session.get(Answer, answer_id) if answer_id else None
     try:
         services.accept(user=current_user, question=found, post=post)
     except DomainError as exc:
@@ -217,7 +220,7 @@ def flag():
     """Report a post to the moderators."""
     try:
         services.flag(user=current_user, post_type=request.form.get("post_type", ""),
-                      post_id=request.form.get("post_id", 0, type=int), reason=request.form.get("reason", ""))
+                      post_id=parse_id(request.form.get("post_id")), reason=request.form.get("reason", ""))
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -300,7 +303,7 @@ def profile(user_id):
 def search():
     """Search questions and answers; any input is safe."""
     q = request.args.get("q", "")
-    results = queries.search(q, str(get_locale()), request.args.get("page", 1, type=int) or 1) if q.strip() else None
+    results = queries.search(q, str(get_locale()), request.args.get("page", 1, type=page_value)) if q.strip() else None
     return render_template("forum/search.html", q=q, results=results)
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal.errors import Conflict, DomainError
 from portal.extensions import db
+from portal.inputs import id_value, page_value, takes_json
 from portal.kb import categories as category_services
 from portal.kb import forms, queries, services
 from portal.kb.models import Article, ArticleStatus, Category, Section
@@ -75,7 +76,7 @@ def _save_edits(article: Article, form, action: str) -> bool:
 def articles():
     """Every article, filtered by status, language, category and text."""
     form = forms.ArticleFilterForm(request.args)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=page_value)
     rows, total = queries.staff_articles(**form.filters(), page=page, per_page=PER_PAGE)
     query = {name: request.args[name] for name in ("status", "lang", "category", "q") if request.args.get(name)}
     return render_template("staff/kb/articles.html", form=form, articles=rows, total=total, page=page,
@@ -128,6 +129,7 @@ def article_edit(article_id):
 
 
 @bp.route("/preview", methods=["POST"])
+@takes_json
 @edit_required
 def preview():
     """The editor's live preview: Markdown in ("body"), sanitised HTML out as JSON {"html": ...}."""
@@ -221,8 +223,8 @@ def article_diff(article_id):
     """Changes between two revisions: `new` (default the latest) and `old` (default the one before)."""
     article = queries.get_article(article_id)
     latest = services.latest_revision_number(article)
-    new_number = request.args.get("new", latest, type=int)
-    old_number = request.args.get("old", new_number - 1, type=int)
+    new_number = request.args.get("new", latest, type=id_value)
+    old_number = request.args.get("old", new_number - 1, type=id_value)
     old_number, new_number = sorted((old_number, new_number))
     new = services.get_revision(article, new_number)
     old = services.get_revision(article, old_number) if old_number >= 1 else None

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.inputs import id_value, page_value
 from portal.kb import categories as category_services
 from portal.kb import queries, services
 from portal.kb.search import search_help, suggest_help
@@ -40,14 +41,14 @@ def index():
     return redirect(url_for("help.home", lang=str(get_locale())))
 
 
-@bp.route("/<lang>/")
+@bp.route("/<lang:lang>/")
 def home(lang):
     """Help-center home: search, categories and popular articles."""
     return render_template("help/home.html", lang=lang, categories=queries.categories_with_counts(lang),
                            popular=queries.popular_articles(lang))
 
 
-@bp.route("/<lang>/categories/<slug>")
+@bp.route("/<lang:lang>/categories/<slug>")
 def category(lang, slug):
     """One category with its articles grouped by section."""
     found = category_services.get_category(slug)
@@ -61,7 +62,7 @@ def category(lang, slug):
     return render_template("help/category.html", lang=lang, category=found, groups=ordered)
 
 
-@bp.route("/<lang>/articles/<slug>")
+@bp.route("/<lang:lang>/articles/<slug>")
 def article(lang, slug):
     """An article with table of contents, related articles and the helpful vote."""
     found = queries.published_article(lang, slug)
@@ -72,8 +73,8 @@ def article(lang, slug):
                            translation=queries.translation_of(found, other_lang) if other_lang else None,
                            voted=session.get("voted", {}).get(str(found.id)))
     # Counted after rendering: a commit expires the loaded objects, so committing first reloaded the article.
-    if request.args.get("s", type=int):
-        services.log_click(log_id=request.args.get("s", type=int), article=found)
+    if request.args.get("s", type=id_value):
+        services.log_click(log_id=request.args.get("s", type=id_value), article=found)
     services.record_view(found)
     db.session.commit()
     return page
@@ -86,7 +87,7 @@ def rendered_body(body: str, host: str):
     return html, tuple(toc)
 
 
-@bp.route("/<lang>/articles/<slug>/vote", methods=["POST"])
+@bp.route("/<lang:lang>/articles/<slug>/vote", methods=["POST"])
 def vote(lang, slug):
     """Record "Was this helpful?" once per visitor."""
     found = queries.published_article(lang, slug)
@@ -100,19 +101,19 @@ def vote(lang, slug):
     return redirect(url_for("help.article", lang=lang, slug=slug, _anchor="vote"))
 
 
-@bp.route("/<lang>/search")
+@bp.route("/<lang:lang>/search")
 def search(lang):
     """Search results with highlighted snippets, filters and "Did you mean"."""
     q = request.args.get("q", "")
     category = request.args.get("category") or None
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = request.args.get("page", 1, type=page_value)
     found = search_help(q, lang=lang, category=category, page=page)
     db.session.commit()
     return render_template("help/search.html", lang=lang, q=q, category=category, search=found.results,
                            log_id=found.log_id, community=found.community or [], categories=queries.categories_with_counts(lang))
 
 
-@bp.route("/<lang>/suggest")
+@bp.route("/<lang:lang>/suggest")
 def suggest(lang):
     """JSON suggestions while typing in the search box."""
     return jsonify(suggest_help(request.args.get("q", ""), lang=lang))

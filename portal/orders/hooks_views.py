@@ -3,12 +3,14 @@ from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import csrf, db
+from portal.inputs import takes_json
 from portal.orders.ingest import WebhookRejected, receive
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 
 
 @bp.route("/<platform>/<int:store_id>", methods=["POST"])
+@takes_json
 @csrf.exempt
 def webhook(platform, store_id):
     """Receive one delivery from a shop."""

@@ -7,6 +7,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
+from portal.inputs import parse_id
 from portal.orders.models import FinancialStatus, FulfillmentStatus, Order, Shipment
 
 
@@ -30,10 +31,11 @@ def customer_orders(user, limit: int = 50) -> list[Order]:
 
 
 def customer_order(user, order_id) -> Order | None:
-    if not str(order_id).isdigit():
+    order_id = parse_id(order_id)
+    if order_id is None:
         return None
     return db.session.scalar(select(Order).options(*_full()).where(
-        Order.id == int(order_id), Order.customer_id == user.id, Order.deleted_at.is_(None)))
+        Order.id == order_id, Order.customer_id == user.id, Order.deleted_at.is_(None)))
 
 
 def guest_order(number: str, email: str) -> Order | None:
@@ -47,9 +49,10 @@ def guest_order(number: str, email: str) -> Order | None:
 
 
 def order_by_id(order_id) -> Order | None:
-    if not str(order_id).isdigit():
+    order_id = parse_id(order_id)
+    if order_id is None:
         return None
-    return db.session.scalar(select(Order).options(*_full()).where(Order.id == int(order_id)))
+    return db.session.scalar(select(Order).options(*_full()).where(Order.id == order_id))
 
 
 def search(q: str, limit: int = 50) -> list[Order]:

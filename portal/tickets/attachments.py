@@ -1,6 +1,7 @@
-"""Ticket attachments: type from the file's first bytes, size limits, stored under instance/uploads/tickets."""
+"""Ticket attachments: type from the file's structure, size limits, stored under instance/uploads/tickets."""
 import os
 import secrets
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -9,16 +10,16 @@ from flask_babel import ngettext
 from portal.errors import ValidationError
 from portal.extensions import db
 from portal.tickets.models import TicketAttachment
+from portal.uploads.filetypes import FileType, check_file, clean_filename
 
-# extension -> (content type, test on the first bytes)
-ATTACHMENT_TYPES = {
-    "png": ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
-    "jpg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
-    "gif": ("image/gif", lambda head: head[:6] in (b"GIF87a", b"GIF89a")),
-    "webp": ("image/webp", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
-    "pdf": ("application/pdf", lambda head: head.startswith(b"%PDF-")),
-}
-TEXT_EXTENSIONS = {"txt": "text/plain", "csv": "text/csv"}
+ATTACHMENT_KINDS = {"png", "jpeg", "gif", "webp", "pdf", "txt", "csv"}
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str
+    data: bytes
+    type: FileType
 
 
 def folder() -> str:
@@ -27,53 +28,41 @@ def folder() -> str:
     return path
 
 
-def _detect(data: bytes, filename: str) -> tuple[str, str] | None:
-    for extension, (content_type, matches) in ATTACHMENT_TYPES.items():
-        if matches(data[:16]):
-            return extension, content_type
-    extension = os.path.splitext(filename)[1].lower().lstrip(".")
-    if extension in TEXT_EXTENSIONS and b"\x00" not in data:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        return extension, TEXT_EXTENSIONS[extension]
-    return None
+def _check_one(name: str, stream, limit: int) -> CheckedFile:
+    name = clean_filename(name)
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(_("%(name)s is larger than the %(mb)s MB limit.", name=name,
+                                mb=limit // (1024 * 1024)), field="attachments")
+    refused = _("%(name)s: only images (PNG, JPEG, GIF, WebP), PDF and text files can be attached.", name=name)
+    if not data:
+        raise ValidationError(refused, field="attachments")
+    found = check_file(data, name, allowed=ATTACHMENT_KINDS, field="attachments", refused_message=refused)
+    return CheckedFile(name=name, data=data, type=found)
 
 
-def check_files(files) -> list[tuple[str, bytes]]:
-    """Read and check uploads [(filename, stream)]; raises ValidationError(field="attachments")."""
+def check_files(files) -> list[CheckedFile]:
+    """Read and check uploads [(filename, stream)]; raises ValidationError(field="attachments") naming the file."""
     files = [(name, stream) for name, stream in files if name]
-    limit = current_app.config["TICKET_ATTACHMENT_MAX_BYTES"]
     max_files = current_app.config["TICKET_ATTACHMENT_MAX_FILES"]
     if len(files) > max_files:
         raise ValidationError(ngettext("Attach at most %(num)d file.", "Attach at most %(num)d files.", max_files),
                               field="attachments")
-    checked = []
-    for name, stream in files:
-        data = stream.read(limit + 1)
-        if len(data) > limit:
-            raise ValidationError(_("%(name)s is larger than the %(mb)s MB limit.", name=name,
-                                    mb=limit // (1024 * 1024)), field="attachments")
-        if not data or _detect(data, name) is None:
-            raise ValidationError(_("%(name)s: only images (PNG, JPEG, GIF, WebP), PDF and text files "
-                                    "can be attached.", name=name), field="attachments")
-        checked.append((os.path.basename(name.replace("\\", "/"))[:200] or "file", data))
-    return checked
+    limit = current_app.config["TICKET_ATTACHMENT_MAX_BYTES"]
+    return [_check_one(name, stream, limit) for name, stream in files]
 
 
-def store(message, checked: list[tuple[str, bytes]]) -> list[TicketAttachment]:
-    """Write checked files under random names and attach them to `message`."""
+def store(message, checked: list[CheckedFile]) -> list[TicketAttachment]:
+    """Write checked files under random names with their true extension and attach them to `message`."""
     stored = []
-    for name, data in checked:
-        extension, content_type = _detect(data, name)
-        stored_name = f"{secrets.token_hex(16)}.{extension}"
+    for item in checked:
+        stored_name = f"{secrets.token_hex(16)}.{item.type.extension}"
         with open(os.path.join(folder(), stored_name), "xb") as fh:
-            fh.write(data)
-        item = TicketAttachment(message=message, stored_name=stored_name, original_name=name,
-                                content_type=content_type, size=len(data))
-        db.session.add(item)
-        stored.append(item)
+            fh.write(item.data)
+        attachment = TicketAttachment(message=message, stored_name=stored_name, original_name=item.name,
+                                      content_type=item.type.content_type, size=len(item.data))
+        db.session.add(attachment)
+        stored.append(attachment)
     return stored
 
 

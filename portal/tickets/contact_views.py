@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.errors import DomainError, NotFound
 from portal.extensions import csrf, db
+from portal.inputs import json_object, takes_json
 from portal.forum.notifications import wants as forum_wants
 from portal.tickets import contact, links, notifications, queries, services
 from portal.tickets.forms import ContactForm, ReplyForm
@@ -15,6 +16,12 @@ from portal.tickets.models import Channel, Ticket
 from portal.tickets.web import client_ip, put_error_on_form, send_attachment, uploaded_files
 
 bp = Blueprint("contact", __name__)
+
+
+def signed_route(rule: str, **options):
+    """A route whose URL carries a signed token: only the exact URL matches, so a tampered one is a plain 404
+    (Werkzeug would otherwise redirect "//" to "/")."""
+    return bp.route(rule, merge_slashes=False, **options)
 
 
 def visitor_id() -> str:
@@ -57,9 +64,10 @@ def sent():
 
 
 @bp.route("/help/contact/opened", methods=["POST"])
+@takes_json
 def opened():
     """Record that a suggested article was opened while writing a request (deflection)."""
-    data = request.get_json(silent=True) or request.form
+    data = json_object() if request.is_json else request.form
     contact.record_opened(visitor=visitor_id(), source=str(data.get("source", "contact")),
                           query=str(data.get("q", "")), article_slug=str(data.get("slug", ""))[:120],
                           lang=str(get_locale()))
@@ -75,7 +83,7 @@ def _guest_ticket(token: str) -> Ticket:
     return ticket
 
 
-@bp.route("/help/requests/<token>", methods=["GET", "POST"])
+@signed_route("/help/requests/<token>", methods=["GET", "POST"])
 def guest_ticket(token):
     """A guest's request: the public thread and a reply box, through the signed link."""
     ticket = _guest_ticket(token)
@@ -97,7 +105,7 @@ def guest_ticket(token):
                            merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None)
 
 
-@bp.route("/help/requests/<token>/solve", methods=["POST"])
+@signed_route("/help/requests/<token>/solve", methods=["POST"])
 def guest_solve(token):
     """The guest marks their request solved."""
     ticket = _guest_ticket(token)
@@ -107,13 +115,13 @@ def guest_solve(token):
     return redirect(url_for("contact.guest_ticket", token=token))
 
 
-@bp.route("/help/requests/<token>/files/<int:attachment_id>")
+@signed_route("/help/requests/<token>/files/<int:attachment_id>")
 def guest_attachment(token, attachment_id):
     """Download an attachment of the guest's request."""
     return send_attachment(_guest_ticket(token), attachment_id, include_notes=False)
 
 
-@bp.route("/notifications/<token>", methods=["GET", "POST"])
+@signed_route("/notifications/<token>", methods=["GET", "POST"])
 def preferences(token):
     """Notification preferences for an address (the link at the bottom of every notification)."""
     email = links.read_unsubscribe_token(token)
@@ -129,7 +137,7 @@ def preferences(token):
                            enabled=notifications.wants_notifications(email), forum_enabled=forum_wants(email))
 
 
-@bp.route("/notifications/<token>/unsubscribe", methods=["POST"])
+@signed_route("/notifications/<token>/unsubscribe", methods=["POST"])
 @csrf.exempt
 def one_click_unsubscribe(token):
     """RFC 8058 one-click unsubscribe from a mail client: the signed token is the credential."""

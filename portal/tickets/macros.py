@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
+from portal.inputs import parse_id
 from portal.text import clean_tags
 from portal.tickets.models import Macro, Priority, Status, TicketGroup
 
@@ -77,7 +78,8 @@ def visible_macros(user) -> list[Macro]:
 
 
 def get_macro(macro_id, user) -> Macro:
-    macro = db.session.get(Macro, macro_id) if str(macro_id).isdigit() else None
+    macro_id = parse_id(macro_id)
+    macro = db.session.get(Macro, macro_id) if macro_id else None
     if macro is None or (macro.owner_id is not None and macro.owner_id != user.id):
         raise NotFound(_("No such macro."))
     return macro

@@ -10,6 +10,7 @@ from portal.accounts.queries import user_by_email
 from portal.accounts.services import valid_email
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.extensions import db
+from portal.inputs import parse_id
 from portal.models_base import utcnow
 from portal.signals import ticket_changed
 from portal.text import clean_tags
@@ -24,6 +25,7 @@ from portal.tickets.models import (
 TOPICS = ("order", "shipping", "returns", "payment", "product", "account", "other",
           "where_is_my_order", "return_exchange", "damaged_wrong", "cancel")
 MAX_BODY = 50_000
+MAX_EMAIL_BODY = 1_000_000  # mail is stored whole (long order histories, pasted logs)
 # (required, too long) per text field; "too long" takes %(num)d, the limit.
 TEXT_ERRORS = {
     "subject": (_l("Subject is required."), _l("Subject is too long (at most %(num)d characters).")),
@@ -86,11 +88,8 @@ def _require_staff(actor: User | None, ticket: Ticket) -> None:
 
 def get_ticket(number, *, viewer: User | None = None, staff: bool = False) -> Ticket:
     """The ticket with this number if `viewer` may see it (as staff or as its requester), else NotFound."""
-    try:
-        ticket_id = int(str(number).lstrip("#")) - NUMBER_OFFSET
-    except ValueError:
-        raise NotFound(_("We could not find that ticket.")) from None
-    ticket = db.session.get(Ticket, ticket_id) if ticket_id > 0 else None
+    number = parse_id(str(number).strip().lstrip("#"))
+    ticket = db.session.get(Ticket, number - NUMBER_OFFSET) if number and number > NUMBER_OFFSET else None
     if ticket is None:
         raise NotFound(_("We could not find that ticket."))
     if viewer is not None:
@@ -100,9 +99,11 @@ def get_ticket(number, *, viewer: User | None = None, staff: bool = False) -> Ti
     return ticket
 
 
-def _add_message(ticket, *, body, kind, author, author_kind, channel, checked_files=()) -> TicketMessage:
+def _add_message(ticket, *, body, kind, author, author_kind, channel, checked_files=(),
+                 body_html=None, external_id=None) -> TicketMessage:
     message = TicketMessage(ticket_id=ticket.id, kind=kind, author_id=getattr(author, "id", None),
-                            author_kind=author_kind, channel=channel, body=body, created_at=utcnow())
+                            author_kind=author_kind, channel=channel, body=body, body_html=body_html,
+                            external_id=external_id, created_at=utcnow())
     db.session.add(message)
     db.session.flush()
     files.store(message, list(checked_files))
@@ -117,14 +118,16 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
                 email: str | None = None, name: str = "", actor: User | None = None, topic: str | None = None,
                 priority: Priority | str = Priority.NORMAL, group: TicketGroup | None = None,
                 attachments=(), order_id: int | None = None, store_id: int | None = None,
-                follow_up_of: Ticket | None = None, notify: bool = True, locale: str | None = None) -> Ticket:
+                follow_up_of: Ticket | None = None, notify: bool = True, locale: str | None = None,
+                mailbox_id: int | None = None, body_html: str | None = None,
+                external_id: str | None = None) -> Ticket:
     """Open a ticket from any channel; a guest is known by email until they verify that address.
 
     Emits ticket_changed(kind="opened"); mails the requester a receipt and the group's agents.
     """
     subject = _text(subject, "subject", "subject", 200)
-    body = _text(body, "body", "message", MAX_BODY)
     channel = Channel(channel)
+    body = _text(body, "body", "message", MAX_EMAIL_BODY if channel == Channel.EMAIL else MAX_BODY)
     if topic and topic not in TOPICS:
         raise ValidationError(_("Choose a topic from the list."), field="topic")
     if requester is None:
@@ -138,13 +141,14 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
                     channel=channel, topic=topic or None, priority=Priority(priority),
                     priority_rank=PRIORITY_RANK[Priority(priority)], group_id=getattr(group, "id", None),
                     locale=locale, order_id=order_id, store_id=store_id, follow_up_of_id=getattr(follow_up_of, "id", None),
+                    mailbox_id=mailbox_id,
                     status=Status.NEW, version=1, created_at=utcnow(), updated_at=utcnow(), waiting_since=utcnow())
     db.session.add(ticket)
     db.session.flush()
     staff_author = actor is not None and actor.is_staff and actor != requester
     _add_message(ticket, body=body, kind=MessageKind.PUBLIC, author=actor if staff_author else requester,
                  author_kind=AuthorKind.AGENT if staff_author else AuthorKind.CUSTOMER, channel=channel,
-                 checked_files=checked)
+                 checked_files=checked, body_html=body_html, external_id=external_id)
     _event(ticket, actor or requester, "created", None, channel.value)
     if follow_up_of is not None:
         _event(ticket, actor or requester, "follow_up", None, f"#{follow_up_of.number}")
@@ -158,29 +162,34 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
 
 def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channel | str | None = None,
               attachments=(), status: Status | str | None = None, expected_version: int | None = None,
-              guest_email: str | None = None) -> TicketMessage:
+              guest_email: str | None = None, trusted_sender: bool = False,
+              body_html: str | None = None, external_id: str | None = None) -> TicketMessage:
     """A public reply by the requester (account or guest link) or by an agent.
+
+    `trusted_sender`: the channel checked that `guest_email` takes part in the conversation (email threading).
 
     A customer reply reopens pending/on-hold/solved tickets; on a closed ticket it opens a follow-up ticket
     and returns the message there. An agent reply may set the status ("send and set").
     """
-    body = _text(body, "body", "message", MAX_BODY)
+    body = _text(body, "body", "message", MAX_EMAIL_BODY if channel == Channel.EMAIL else MAX_BODY)
     is_agent = author is not None and author.is_staff and author.id != ticket.requester_id
     if is_agent:
         _require_staff(author, ticket)
         check_version(ticket, expected_version)
-    elif not (customer_can_see(author, ticket) or (author is None and guest_email == ticket.requester_email)):
+    elif not (customer_can_see(author, ticket) or (author is None and guest_email == ticket.requester_email)
+              or (author is None and trusted_sender and guest_email)):
         raise NotFound(_("We could not find that ticket."))
     checked = files.check_files(attachments)
     if ticket.merged_into_id:
         raise ValidationError(_("This request was merged into #%(number)s; reply there.",
                                 number=ticket.merged_into_id + NUMBER_OFFSET), field="body")
     if not is_agent and ticket.status == Status.CLOSED:
-        return _follow_up(ticket, body=body, author=author, channel=channel, checked=checked)
+        return _follow_up(ticket, body=body, author=author, channel=channel, checked=checked, body_html=body_html,
+                          external_id=external_id)
     channel = Channel(channel or (Channel.STAFF if is_agent else Channel.PORTAL))
     message = _add_message(ticket, body=body, kind=MessageKind.PUBLIC, author=author,
                            author_kind=AuthorKind.AGENT if is_agent else AuthorKind.CUSTOMER,
-                           channel=channel, checked_files=checked)
+                           channel=channel, checked_files=checked, body_html=body_html, external_id=external_id)
     _touch(ticket)
     if is_agent:
         if ticket.first_replied_at is None:
@@ -207,18 +216,20 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
     return message
 
 
-def _follow_up(ticket, *, body, author, channel, checked) -> TicketMessage:
+def _follow_up(ticket, *, body, author, channel, checked, body_html=None, external_id=None) -> TicketMessage:
     subject = ticket.subject if ticket.subject.lower().startswith("re:") else f"Re: {ticket.subject}"
     follow = Ticket(subject=subject[:200], requester_id=ticket.requester_id, requester_email=ticket.requester_email,
                     requester_name=ticket.requester_name, channel=Channel(channel or ticket.channel),
                     locale=ticket.locale,
                     topic=ticket.topic, priority=ticket.priority, priority_rank=ticket.priority_rank,
                     group_id=ticket.group_id, assignee_id=ticket.assignee_id, order_id=ticket.order_id,
-                    store_id=ticket.store_id, follow_up_of_id=ticket.id, status=Status.NEW, version=1)
+                    store_id=ticket.store_id, mailbox_id=ticket.mailbox_id, follow_up_of_id=ticket.id,
+                    status=Status.NEW, version=1)
     db.session.add(follow)
     db.session.flush()
     message = _add_message(follow, body=body, kind=MessageKind.PUBLIC, author=author,
-                           author_kind=AuthorKind.CUSTOMER, channel=follow.channel, checked_files=checked)
+                           author_kind=AuthorKind.CUSTOMER, channel=follow.channel, checked_files=checked,
+                           body_html=body_html, external_id=external_id)
     _event(follow, author, "created", None, follow.channel.value)
     _event(follow, author, "follow_up", None, f"#{ticket.number}")
     notifications.ticket_opened(follow)

@@ -1,10 +1,11 @@
 """Small helpers shared by the ticket views (customer, guest and staff)."""
-from flask import abort, request, send_file
+from flask import abort, request
 
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.tickets import attachments as files
 from portal.tickets import queries
+from portal.uploads.serving import send_stored_file
 
 
 def uploaded_files(form_field) -> list[tuple[str, object]]:
@@ -28,13 +29,8 @@ def send_attachment(ticket, attachment_id: int, *, include_notes: bool):
     message = attachment.message if attachment else None
     if message is None or message.ticket_id != ticket.id or (message.is_note and not include_notes):
         abort(404)
-    response = send_file(files.path_of(attachment), mimetype=attachment.content_type,
-                         as_attachment=not attachment.is_image, download_name=attachment.original_name,
-                         conditional=True, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored_file(files.path_of(attachment), content_type=attachment.content_type,
+                            download_name=attachment.original_name, private=True)
 
 
 def client_ip() -> str:

@@ -1,4 +1,4 @@
-"""Store and find uploaded images; the type comes from the file's first bytes, never its name."""
+"""Store and find uploaded images; the type comes from the file's structure and must agree with its name."""
 import os
 import re
 import secrets
@@ -11,32 +11,18 @@ from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.i18n import format_file_size
 from portal.kb.models import Upload
+from portal.uploads.filetypes import check_file, clean_filename
 
-# kind -> (extension, content type, test on the first bytes)
-IMAGE_TYPES = {
-    "png": ("png", "image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
-    "jpeg": ("jpg", "image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
-    "gif": ("gif", "image/gif", lambda head: head[:6] in (b"GIF87a", b"GIF89a")),
-    "webp": ("webp", "image/webp", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
-}
 STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:png|jpg|gif|webp)")
 _ALT_NOISE = re.compile(r"[\[\]\\()<>`*_#!\s]+")
 
 
-def detect_image(head: bytes) -> tuple[str, str] | None:
-    """(extension, content type) of an allowed image from its first bytes, or None."""
-    allowed = current_app.config["UPLOAD_IMAGE_TYPES"]
-    for kind, (extension, content_type, matches) in IMAGE_TYPES.items():
-        if kind in allowed and matches(head):
-            return extension, content_type
-    return None
-
-
 def store_image(*, stream, filename: str, actor=None) -> Upload:
-    """Check and store an image under a random name; raises ValidationError(field="file").
+    """Check and store an image under a random name; raises ValidationError(field="file") naming the file.
 
     Reads at most UPLOAD_MAX_BYTES + 1 bytes from `stream`; the file is written before the flush.
     """
+    filename = clean_filename(filename, default="image")
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     data = stream.read(limit + 1)
     if not data:
@@ -44,17 +30,15 @@ def store_image(*, stream, filename: str, actor=None) -> Upload:
     if len(data) > limit:
         raise ValidationError(_("The image is larger than the %(size)s limit.", size=format_file_size(limit)),
                               field="file")
-    detected = detect_image(data[:16])
-    if detected is None:
-        raise ValidationError(_("Only PNG, JPEG, GIF and WebP images can be uploaded."), field="file")
-    extension, content_type = detected
+    found = check_file(data, filename, allowed=set(current_app.config["UPLOAD_IMAGE_TYPES"]), field="file",
+                       refused_message=_("Only PNG, JPEG, GIF and WebP images can be uploaded."))
     folder = current_app.config["UPLOAD_PATH"]
     os.makedirs(folder, exist_ok=True)
-    stored_name = f"{secrets.token_hex(16)}.{extension}"
+    stored_name = f"{secrets.token_hex(16)}.{found.extension}"
     with open(os.path.join(folder, stored_name), "xb") as fh:
         fh.write(data)
-    upload = Upload(stored_name=stored_name, original_name=(filename or "image")[:200],
-                    content_type=content_type, size=len(data), uploader_id=getattr(actor, "id", None))
+    upload = Upload(stored_name=stored_name, original_name=filename, content_type=found.content_type,
+                    size=len(data), uploader_id=getattr(actor, "id", None))
     db.session.add(upload)
     db.session.flush()
     return upload

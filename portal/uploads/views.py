@@ -1,5 +1,5 @@
 """Image upload for the article editor, and public serving of uploaded files."""
-from flask import Blueprint, jsonify, request, send_file, url_for
+from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -7,6 +7,7 @@ from portal.errors import ValidationError
 from portal.extensions import db
 from portal.staff.access import permission_required
 from portal.uploads import services
+from portal.uploads.serving import send_stored_file
 
 bp = Blueprint("uploads", __name__)
 
@@ -32,7 +33,5 @@ def upload():
 def serve(name):
     """Serve an uploaded image with its recorded type; nothing else, never sniffed."""
     stored, path = services.find_upload(name)
-    response = send_file(path, mimetype=stored.content_type, max_age=86400, conditional=True)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return send_stored_file(path, content_type=stored.content_type, download_name=stored.original_name,
+                            private=False)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.kb.models import Upload
+from tests import sample_files
 from tests.factories import make_user
 
 
@@ -70,16 +71,16 @@ def test_uploaded_image_is_served_with_safe_headers(client, editor):
     assert response.status_code == 200 and response.data == png
     assert response.headers["Content-Type"] == "image/png"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
-@pytest.mark.parametrize("data, content_type", [
-    (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "image/gif"),
-    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20, "image/jpeg"),
-    (b"RIFF\x1a\x00\x00\x00WEBPVP8 " + b"\x00" * 20, "image/webp"),
+@pytest.mark.parametrize("data, filename, content_type", [
+    (sample_files.GIF, "picture.gif", "image/gif"),
+    (sample_files.jpeg(), "picture.jpg", "image/jpeg"),
+    (sample_files.WEBP_LOSSY, "picture.webp", "image/webp"),
 ])
-def test_other_image_types_are_detected_from_their_bytes(client, editor, data, content_type):
-    url = upload(client, data, "picture.bin", "application/octet-stream").get_json()["url"]
+def test_other_image_types_are_detected_from_their_bytes(client, editor, data, filename, content_type):
+    url = upload(client, data, filename, "application/octet-stream").get_json()["url"]
     assert client.get(url).headers["Content-Type"] == content_type
 
 
@@ -87,13 +88,15 @@ def test_svg_is_refused_with_a_clear_message(app, client, editor):
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     response = upload(client, svg, "logo.svg", "image/svg+xml")
     assert response.status_code == 400
-    assert response.get_json()["error"] == "Only PNG, JPEG, GIF and WebP images can be uploaded."
+    assert response.get_json()["error"] == ("logo.svg: SVG images and web pages cannot be uploaded because they "
+                                            "can carry scripts. Save it as PNG or PDF instead.")
     assert upload_count() == 0 and stored_files(app) == []
 
 
 def test_text_file_renamed_to_png_is_refused(app, client, editor):
     response = upload(client, b"just some notes, not a picture", "holiday.png", "image/png")
-    assert response.status_code == 400 and "Only PNG, JPEG, GIF and WebP" in response.get_json()["error"]
+    assert response.status_code == 400 and response.get_json()["error"] == \
+        "holiday.png is not a valid PNG file: it is damaged or is another kind of file."
     assert upload_count() == 0 and stored_files(app) == []
 
 

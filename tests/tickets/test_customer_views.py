@@ -8,9 +8,10 @@ from portal.extensions import db
 from portal.mail import OutgoingMail
 from portal.tickets import queries, services
 from portal.tickets.models import Deflection, Status, Ticket
+from tests import sample_files
 from tests.factories import make_agent, make_article, make_ticket, make_user
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = sample_files.png()
 
 
 def contact(client, **overrides):
