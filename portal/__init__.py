@@ -113,6 +113,9 @@ def register_job_handlers():
     """Each feature's background tasks (handlers register on import), so the worker knows them all."""
     from portal.channels.email import jobs as email_jobs  # noqa: F401
     from portal.jobs import maintenance  # noqa: F401
+    from portal.search_sync import register_jobs as register_search_jobs
+
+    register_search_jobs()
 
 
 def register_cli(app):

@@ -65,8 +65,33 @@ def _after_commit(session):
     if pending:
         try:
             apply(pending)
-        except Exception:  # the data is committed; `portal kb reindex` repairs the index
-            current_app.logger.exception("search index update failed")
+        except Exception:  # the data is committed: the worker tries again (e.g. the index writer was busy)
+            current_app.logger.exception("search index update failed; queued for the worker")
+            _queue_retry(sorted(pending))
+
+
+def _queue_retry(pending) -> None:
+    from portal.jobs import services as jobs
+
+    with Session(db.engine) as session:
+        from portal.jobs.models import Job
+
+        job = Job(task="search.apply", args={"pending": [list(item) for item in pending]}, max_attempts=6)
+        session.add(job)
+        session.commit()
+        job_id = job.id
+    jobs.dispatch(job_id, current_app.config["JOB_RETRY_BASE_SECONDS"])
+
+
+def _apply_job(pending) -> None:
+    """Worker: apply an index update that could not be applied right after its commit."""
+    apply({tuple(item) for item in pending})
+
+
+def register_jobs() -> None:
+    from portal.jobs import services as jobs
+
+    jobs.task("search.apply", max_attempts=6)(_apply_job)
 
 
 @event.listens_for(Session, "after_rollback")
