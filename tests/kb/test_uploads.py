@@ -89,7 +89,7 @@ def test_svg_is_refused_with_a_clear_message(app, client, editor):
     response = upload(client, svg, "logo.svg", "image/svg+xml")
     assert response.status_code == 400
     assert response.get_json()["error"] == ("logo.svg: SVG images and web pages cannot be uploaded because they "
-                                            "can carry scripts. Save it as PNG or PDF instead.")
+                                            "can carry scripts. Save it as a PNG image instead.")
     assert upload_count() == 0 and stored_files(app) == []
 
 
