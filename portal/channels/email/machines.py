@@ -4,10 +4,11 @@ from dataclasses import dataclass
 
 from portal.channels.email.parsing import ParsedEmail
 
+# Only phrases an auto-responder writes: a customer's "Absent lors de la livraison" is a person's mail.
 AUTO_SUBJECTS = re.compile(
-    r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|autoreply|auto:|réponse automatique|"
-    r"r[ée]ponse automatique|absence du bureau|absent(e)?\b|je suis absent|abwesenheitsnotiz|"
-    r"automatische antwort|vacation|on vacation|respuesta automática|risposta automatica)", re.I)
+    r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|autoreply|auto:|"
+    r"r[ée]ponse automatique|absence du bureau|absent(\(e\)|e)? (du bureau|jusqu)|je suis absent|abwesenheitsnotiz|"
+    r"automatische antwort|on vacation\b|vacation (reply|auto)|respuesta automática|risposta automatica)", re.I)
 BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailer_daemon)@", re.I)
 BOUNCE_SUBJECTS = re.compile(
     r"(undeliver|delivery status notification|delivery (has )?failed|mail delivery failed|returned mail|"
