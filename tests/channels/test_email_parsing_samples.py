@@ -12,10 +12,6 @@ UTC = timezone.utc
 
 
 
-def gap(why: str):
-    """Behaviour the parser lacks today; strict, so the fix shows up as XPASS and the mark gets removed."""
-    return pytest.mark.xfail(strict=True, reason=why)
-
 
 def test_gmail_reply_headers_and_text():
     mail = parsed("gmail_reply.eml")
@@ -66,7 +62,6 @@ def test_apple_mail_flowed_delsp_joins_the_customers_paragraph():
         "commandée avec.\n\nMerci d’avance,\nClaire\n\n")
 
 
-@gap("parsing._flowed joins across '> ' prefixes")
 def test_apple_mail_flowed_joins_quoted_lines_within_their_quote_depth():
     # RFC 3676 4.5: a soft break only joins lines of the same quote depth, and the "> " is not repeated inside.
     assert parsed("apple_mail_fr_flowed.eml").text.endswith(
@@ -146,7 +141,6 @@ def test_html_only_mail_text_drops_script_style_title_and_tracking_pixel():
         assert hidden not in mail.text
 
 
-@gap("quotes.html_to_text doubles block breaks")
 def test_html_only_mail_text_lays_out_list_items_on_consecutive_lines():
     assert parsed("html_only.eml").text == (
         "Bonjour,\n\nMa commande (https://shop.example/orders/5521) n’est toujours pas arrivée.\n"
@@ -224,7 +218,6 @@ def test_multipart_alternative_prefers_plain_and_falls_back_to_html_when_plain_i
     assert parse_email(empty_plain).text == "html part"
 
 
-@gap("parsing decodes headers before splitting addresses")
 def test_display_name_with_an_encoded_comma_keeps_the_address():
     # Outlook in "Last, First" directories: the comma is inside the encoded word, not a list separator.
     mail = parse_email(b"From: =?iso-8859-1?Q?Dupr=E9=2C_Ren=E9e?= <renee@exemple.fr>\n"
@@ -233,12 +226,10 @@ def test_display_name_with_an_encoded_comma_keeps_the_address():
     assert mail.to == [("Martin, Rose", "rose@x.example"), ("", "b@y.example")]
 
 
-@gap("decode_words keeps undecodable words raw")
 def test_an_encoded_word_whose_bytes_are_not_its_charset_is_still_decoded():
     assert parse_email(b"From: a@b.example\nSubject: =?utf-8?Q?caf=E9?=\n\nx").subject == "café"
 
 
-@gap("message/rfc822 parts are flattened into the body")
 def test_a_mail_forwarded_as_an_attachment_stays_an_attachment():
     raw_mail = (b'From: a@b.example\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n'
                 b'See attached\n--b\nContent-Type: message/rfc822\nContent-Disposition: attachment; filename="fwd.eml"'
@@ -278,14 +269,12 @@ def test_text_of_a_headerless_message_is_the_message():
     assert parse_email(b"just text, no headers at all\nsecond line").text == "just text, no headers at all\nsecond line"
 
 
-@gap("control characters are not removed from text")
 def test_text_never_carries_nul_characters():
     # PostgreSQL refuses NUL in text columns: one binary mail would otherwise fail its ingest on every retry.
     for raw_mail in GARBAGE[1:3]:
         assert "\x00" not in parse_email(raw_mail).text
 
 
-@gap("a multipart with no boundary loses its body")
 def test_a_multipart_without_boundary_keeps_its_body_as_text():
     raw_mail = b"From: a@b.example\nContent-Type: multipart/mixed\n\nThe client forgot the boundary.\n"
     assert "The client forgot the boundary." in parse_email(raw_mail).text

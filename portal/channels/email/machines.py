@@ -14,7 +14,15 @@ BOUNCE_SUBJECTS = re.compile(
     r"(undeliver|delivery status notification|delivery (has )?failed|mail delivery failed|returned mail|"
     r"failure notice|non remis|non distribuable|message not delivered|delivery failure|warning: message .* delayed|"
     r"delayed mail|échec de la remise)", re.I)
+# Subjects MTAs write whole; enough on their own (a person's "Undelivered parcel" is not one of them).
+DSN_SUBJECTS = re.compile(
+    r"^\s*(delivery status notification|undelivered mail returned to sender|undeliverable:|mail delivery failed|"
+    r"returned mail:|failure notice$|warning: message \S+ delayed|delayed mail \(still being retried\)|"
+    r"non remis\s*:|échec de la remise)", re.I)
 QMAIL = re.compile(r"This is the qmail-send program", re.I)
+QMAIL_REASON = re.compile(r"^<[^<>\s]+@[^<>\s]+>:\s*\n(.+?)(?:\n\s*\n|\Z)", re.M | re.S)
+SMTP_REPLY = re.compile(r"^[ \t]*([45]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\b.*)$", re.M)
+COMMENT = re.compile(r"\([^()]*\)")
 STATUS = re.compile(r"^Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.I | re.M)
 DIAGNOSTIC = re.compile(r"^Diagnostic-Code:\s*(?:[a-z]+;\s*)?(.+)$", re.I | re.M)
 
@@ -49,7 +57,7 @@ def _auto_reply(parsed: ParsedEmail) -> str | None:
     if precedence in ("auto_reply", "junk"):
         return f"Precedence: {precedence}"
     suppress = parsed.header("x-auto-response-suppress").lower()
-    if any(word in suppress for word in ("oof", "autoreply", "all")) and AUTO_SUBJECTS.search(parsed.subject):
+    if any(word in suppress for word in ("oof", "autoreply", "all")):  # Exchange sets it on its own auto-replies
         return "X-Auto-Response-Suppress"
     if AUTO_SUBJECTS.search(parsed.subject):
         return f"subject: {parsed.subject[:60]}"
@@ -67,6 +75,8 @@ def _bounce(parsed: ParsedEmail) -> str | None:
         return "qmail bounce"
     if parsed.header("x-failed-recipients"):
         return "X-Failed-Recipients"
+    if DSN_SUBJECTS.search(parsed.subject):
+        return f"subject: {parsed.subject[:60]}"
     return None
 
 
@@ -80,12 +90,20 @@ def _bounce_details(parsed: ParsedEmail) -> tuple[str | None, str | None]:
         else:
             data = part.get_payload(decode=True)
             texts.append(data.decode("utf-8", "replace") if isinstance(data, bytes) else str(payload or ""))
-    joined = "\n".join(texts)
+    joined = re.sub(r"\n[ \t]+", " ", "\n".join(texts).replace("\r\n", "\n"))  # unfold Diagnostic-Code
     found = re.search(r"^Message-ID:\s*(<[^>]+>)", joined, re.I | re.M)
+    return (found.group(1) if found else None), _diagnostic(joined, parsed.text or "")
+
+
+def _diagnostic(joined: str, text: str) -> str | None:
+    """The status and the server's words: from the DSN fields, else qmail's reason, else an SMTP reply line."""
     status, diagnostic = STATUS.search(joined), DIAGNOSTIC.search(joined)
-    detail = " ".join(filter(None, [status.group(1) if status else None,
-                                     diagnostic.group(1).strip() if diagnostic else None]))
-    return (found.group(1) if found else None), detail or None
+    if diagnostic is None and QMAIL.search(text):
+        diagnostic = QMAIL_REASON.search(text)
+    elif diagnostic is None:
+        diagnostic = SMTP_REPLY.search(text)
+    words = re.sub(r"\s+", " ", diagnostic.group(1)).strip() if diagnostic else None
+    return " ".join(filter(None, [status.group(1) if status else None, words])) or None
 
 
 def classify(parsed: ParsedEmail) -> Classification:
@@ -105,12 +123,20 @@ def classify(parsed: ParsedEmail) -> Classification:
 
 
 def authentication(parsed: ParsedEmail) -> AuthResult:
-    """SPF, DKIM and DMARC verdicts from the receiving server's Authentication-Results."""
-    joined = " ; ".join(parsed.headers.get("authentication-results", [])).lower()
+    """SPF, DKIM and DMARC verdicts from the topmost Authentication-Results, the one our receiving server added.
+
+    Headers below it came with the message and prove nothing; comments are not results; one DKIM pass is enough.
+    """
+    header = COMMENT.sub(" ", (parsed.headers.get("authentication-results") or [""])[0]).lower()
 
     def verdict(method: str) -> str | None:
-        match = re.search(rf"\b{method}\s*=\s*([a-z]+)", joined)
-        return match.group(1) if match else None
+        found = re.findall(rf"(?:^|;)\s*{method}\s*=\s*([a-z]+)", header)
+        return "pass" if "pass" in found else (found[0] if found else None)
     return AuthResult(spf=verdict("spf"), dkim=verdict("dkim"), dmarc=verdict("dmarc"))
+
+
+def reply_to_differs(parsed: ParsedEmail) -> bool:
+    """Replies would go to another address than the sender's (a common trick in payment fraud)."""
+    return bool(parsed.reply_to_email) and parsed.reply_to_email != parsed.from_email
 
 
