@@ -4,6 +4,7 @@ Presence is written outside the page's own transaction, as one upsert on a conne
 overlapping page views of one agent never collide, and a failure here never fails the page.
 """
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
@@ -31,24 +32,35 @@ def touch(ticket, user, *, composing: bool = False) -> None:
 
 
 def leave(ticket, user) -> None:
-    """`user` sent their reply: in the reply's own transaction (a second connection would wait on its lock)."""
-    db.session.execute(delete(TicketPresence.__table__).where(TicketPresence.ticket_id == ticket.id,
-                                                               TicketPresence.user_id == user.id))
+    """`user` sent their reply: forget them (call it after the reply's commit, which held the write lock)."""
+    _run(delete(TicketPresence.__table__).where(TicketPresence.ticket_id == ticket.id,
+                                                TicketPresence.user_id == user.id))
 
 
 def _run(statement) -> None:
-    sqlite = db.engine.dialect.name == "sqlite"
+    """Execute `statement` in a short transaction of its own; log and swallow any database failure."""
     try:
-        with db.engine.begin() as connection:
-            if sqlite:  # a hint is not worth waiting for: give up after half a second of lock contention
-                connection.exec_driver_sql("PRAGMA busy_timeout=500")
-            try:
-                connection.execute(statement)
-            finally:
-                if sqlite:
-                    connection.exec_driver_sql("PRAGMA busy_timeout=10000")
+        with db.engine.begin() as connection, _short_wait(connection):
+            connection.execute(statement)
     except SQLAlchemyError as exc:  # presence is a hint: never worth a failed page
         log.warning("presence not recorded: %s", exc)
+
+
+@contextmanager
+def _short_wait(connection):
+    """A hint is not worth waiting for: give up after half a second of lock contention."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '500ms'")
+    if dialect != "sqlite":
+        yield
+        return
+    usual = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql("PRAGMA busy_timeout=500")
+    try:
+        yield
+    finally:  # the connection goes back to the pool: restore the wait every other user expects
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(usual)}")
 
 
 def others(ticket, user) -> list[dict]:

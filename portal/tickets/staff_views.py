@@ -81,8 +81,7 @@ def _page(ticket, composer=None, fields=None, merge_form=None, stale=None, statu
                                         assignee=str(ticket.assignee_id or ""), group=str(ticket.group_id or ""),
                                         tags=", ".join(ticket.tags), version=ticket.version)
     fields.fill_choices(queries.agents(), queries.groups())
-    presence.touch(ticket, current_user)
-    db.session.commit()
+    presence.touch(ticket, current_user)  # on a connection of its own: nothing here to commit
     return render_template(
         "tickets/staff_ticket.html", ticket=ticket, messages=queries.thread(ticket, include_notes=True),
         events=queries.timeline(ticket), composer=composer, fields=fields, merge_form=merge_form or MergeForm(),
@@ -120,9 +119,10 @@ def show(number):
     return _page(services.get_ticket(number, viewer=current_user, staff=True))
 
 
-def _submit(ticket, form, slot: str, apply, done: str):
+def _submit(ticket, form, slot: str, apply, done: str, after=None):
     """Apply a form built on `form.version` of the ticket: a stale version shows what changed and asks to
-    confirm (409), a domain error goes on the form (400), success commits and returns to the ticket."""
+    confirm (409), a domain error goes on the form (400) with nothing kept, success commits, calls `after`
+    and returns to the ticket."""
     try:
         if form.confirm.data != "1":
             services.check_version(ticket, form.version.data)
@@ -132,9 +132,12 @@ def _submit(ticket, form, slot: str, apply, done: str):
         form.version.data, form.confirm.data = ticket.version, "1"
         return _page(ticket, stale=services.changes_since(ticket, exc.since_version), status=409, **{slot: form})
     except DomainError as exc:
+        db.session.rollback()  # a half-applied form (a macro's fields without its reply) is not kept
         put_error_on_form(form, exc)
         return _page(ticket, status=400, **{slot: form})
     db.session.commit()
+    if after:
+        after()
     flash(done, "success")
     return redirect(url_for("staff_tickets.show", number=ticket.number))
 
@@ -157,9 +160,9 @@ def post_message(number):
         else:
             services.add_reply(ticket, body=form.body.data, author=current_user, status=form.status.data or None,
                                attachments=uploaded_files(form.attachments))
-        presence.leave(ticket, current_user)
     return _submit(ticket, form, "composer", apply,
-                   _("Note added.") if form.kind.data == "note" else _("Reply sent."))
+                   _("Note added.") if form.kind.data == "note" else _("Reply sent."),
+                   after=lambda: presence.leave(ticket, current_user))
 
 
 @bp.route("/<int:number>/fields", methods=["POST"])
@@ -208,6 +211,7 @@ def merge(number):
             target = services.get_ticket(form.target.data.strip(), viewer=current_user, staff=True)
             bulk.merge(ticket, target, actor=current_user)
         except DomainError as exc:
+            db.session.rollback()
             put_error_on_form(form, exc)
         else:
             db.session.commit()
@@ -225,7 +229,6 @@ def heartbeat(number):
     ticket = services.get_ticket(number, viewer=current_user, staff=True)
     data = json_object()
     presence.touch(ticket, current_user, composing=bool(data.get("composing")))
-    db.session.commit()
     return jsonify(others=presence.others(ticket, current_user), version=ticket.version)
 
 
