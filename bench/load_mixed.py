@@ -109,11 +109,24 @@ def customer_loop(client, stats, deadline):
 
 
 def visitor_loop(client, stats, deadline):
-    pages = ["/help/en/", "/help/en/search?q=refund", "/community/", "/help/fr/", "/help/contact"]
+    pages = ["/help/en/", "/help/en/search?q=refund", "/community/", "/help/fr/"]
     n = 0
     while time.monotonic() < deadline:
         client.call(pages[n % len(pages)])
+        if n % len(pages) == 0:
+            contact(client, stats)
         n += 1
+
+
+def contact(client, stats):
+    """A guest opens a request through the public contact form."""
+    client.call("/help/contact")
+    marker = f"load-contact-{uuid.uuid4().hex[:20]}"
+    status, _, url = client.call("/help/contact", {"csrf_token": client.token, "email": f"{marker}@example.com",
+                                                   "name": "Guest", "topic": "", "subject": marker,
+                                                   "body": "My parcel never came. " + marker, "website": ""})
+    if status == 200 and url.endswith("/help/contact/sent"):
+        stats.writes.append(("ticket", marker))
 
 
 def webhook_loop(client, stats, deadline, store_id):
@@ -146,7 +159,8 @@ def _free_port():
 
 def prepare(instance: Path) -> tuple[dict, int]:
     env = {**os.environ, "PORTAL_INSTANCE_PATH": str(instance), "PORTAL_SECRET_KEY": "load-test",
-           "PORTAL_QUEUE_IMMEDIATE": "true", "PORTAL_LOGIN_MAX_ATTEMPTS": "1000"}
+           "PORTAL_QUEUE_IMMEDIATE": "true", "PORTAL_LOGIN_MAX_ATTEMPTS": "1000",
+           "PORTAL_CONTACT_MAX_PER_HOUR_IP": "1000000"}  # every guest comes from 127.0.0.1
     subprocess.run([BIN / "portal", "demo"], env=env, check=True, capture_output=True)
     out = subprocess.run([BIN / "portal", "stores", "add", "--platform", "shopify", "--name", "Load",
                           "--domain", "load.myshopify.com", "--webhook-secret", SECRET, "--json"],
