@@ -1,7 +1,7 @@
 """Comptoir: the support site for online shops."""
 from flask import Flask
 
-from portal import database, errors_http, http_security, i18n, jobs, mail, permissions, search
+from portal import database, errors_http, http_security, i18n, inputs, jobs, mail, permissions, search
 from portal.accounts import auth
 from portal.config import load_config
 from portal.markup import render_markdown
@@ -51,6 +51,7 @@ def _instance_path(overrides):
 
 
 def register_extensions(app):
+    inputs.init_app(app)  # before the blueprints: rules pick their `<int:...>` converter when added
     database.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)

@@ -1,10 +1,8 @@
-"""SQLite pragmas (WAL, foreign keys), ids from requests bounded to SQLite's INTEGER, the commit boundary helper."""
+"""SQLite pragmas (WAL, foreign keys) and the commit boundary helper."""
 import sqlite3
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-
-from portal import inputs
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -18,7 +16,5 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def init_app(app):
-    # Runs before the blueprints add their routes, which is when `<int:...>` picks its converter.
-    inputs.init_app(app)
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)

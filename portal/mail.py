@@ -71,6 +71,21 @@ def queue_email(*, to: str, template: str, subject: str, headers: dict | None = 
     return item
 
 
+def requeue(item: OutgoingMail) -> bool:
+    """Queue a mail that was not delivered again (an agent's "retry"); False when there is nothing to redo."""
+    if item.status != MailStatus.FAILED:
+        return False
+    item.status = MailStatus.QUEUED
+    jobs.enqueue("mail.deliver", mail_id=item.id, max_attempts=current_app.config["MAIL_MAX_ATTEMPTS"])
+    return True
+
+
+def mark_undelivered(item: OutgoingMail, error: str) -> None:
+    """A mail the recipient's server returned (a bounce): failed, with the server's reason."""
+    item.status, item.error = MailStatus.FAILED, error[:500]
+    db.session.flush()
+
+
 def build_message(item: OutgoingMail) -> Message:
     msg = Message(subject=item.subject, recipients=[item.to], body=item.text, html=item.html,
                   sender=item.sender or current_app.config["MAIL_DEFAULT_SENDER"], cc=list(item.cc or []),

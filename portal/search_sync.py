@@ -73,14 +73,8 @@ def _after_commit(session):
 def _queue_retry(pending) -> None:
     from portal.jobs import services as jobs
 
-    with Session(db.engine) as session:
-        from portal.jobs.models import Job
-
-        job = Job(task="search.apply", args={"pending": [list(item) for item in pending]}, max_attempts=6)
-        session.add(job)
-        session.commit()
-        job_id = job.id
-    jobs.dispatch(job_id, current_app.config["JOB_RETRY_BASE_SECONDS"])
+    jobs.enqueue_detached("search.apply", delay_seconds=current_app.config["JOB_RETRY_BASE_SECONDS"],
+                          pending=[list(item) for item in pending])
 
 
 def _apply_job(pending) -> None:

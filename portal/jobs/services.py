@@ -38,6 +38,19 @@ def enqueue(name: str, *, delay_seconds: int = 0, max_attempts: int | None = Non
     return job
 
 
+def enqueue_detached(name: str, *, delay_seconds: int = 0, **args) -> int:
+    """Queue a job in a transaction of its own (from an after-commit hook, where the session cannot write)."""
+    _function, max_attempts = _HANDLERS[name]
+    with Session(db.engine) as session:
+        job = Job(task=name, args=args, max_attempts=max_attempts,
+                  run_after=utcnow() + timedelta(seconds=delay_seconds))
+        session.add(job)
+        session.commit()
+        job_id = job.id
+    dispatch(job_id, delay_seconds)
+    return job_id
+
+
 def dispatch(job_id: int, delay_seconds: int = 0) -> None:
     """Hand a job to huey (now or after a delay); a failure here leaves it for recover()."""
     from portal.jobs.runner import run_job

@@ -73,10 +73,9 @@ def _order_number(ticket):
 
 
 def _flags(ticket) -> list[str]:
-    from portal.channels.email.models import InboundEmail
+    from portal.channels.email.queries import flags_of
 
-    rows = db.session.scalars(select(InboundEmail.flags).where(InboundEmail.ticket_id == ticket.id))
-    return sorted({flag for flags in rows for flag in (flags or [])})
+    return flags_of(ticket)
 
 
 @tickets_cli.command("show")

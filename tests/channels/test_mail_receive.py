@@ -265,3 +265,32 @@ def test_an_oversized_attachment_is_dropped_with_a_note_not_a_refused_mail(app, 
     assert outcome["outcome"] == "new_ticket"
     messages = show(runner, outcome["ticket"])["messages"]
     assert messages[0]["attachments"] == [] and "big.png was not kept" in messages[-1]["body_text"]
+
+
+def test_an_oversized_message_is_refused_whole_and_stores_nothing(app, runner, mailbox):
+    app.config["MAIL_INBOUND_MAX_BYTES"] = 2 * 1024 * 1024
+    outcome = receive(runner, mail(body="x" * (3 * 1024 * 1024)))
+    assert outcome == {"outcome": "ignored", "ticket": None, "reason": "message larger than 2 MB"}
+    from portal.channels.email.models import InboundEmail
+    from portal.tickets.models import Ticket
+
+    assert db.session.query(Ticket).count() == 0 and db.session.query(InboundEmail).count() == 0
+
+
+def test_show_original_of_a_message_whose_file_is_gone_is_a_404(app, client, login, runner, mailbox):
+    import os
+
+    from portal.channels.email.ingest import raw_path
+    from portal.channels.email.models import InboundEmail
+
+    outcome = receive(runner, mail())
+    record = db.session.query(InboundEmail).one()
+    os.remove(raw_path(record))
+    login(make_agent(scope="all").email)
+    response = client.get(f"/staff/tickets/{outcome['ticket']}/messages/{record.ticket_message_id}/original")
+    assert response.status_code == 404
+
+
+def test_an_auto_reply_says_why_it_was_ignored(runner, mailbox):
+    outcome = receive(runner, mail(extra="Auto-Submitted: auto-replied\n"))
+    assert outcome["reason"] == "automatic reply: Auto-Submitted: auto-replied"

@@ -40,13 +40,25 @@ def test_a_manager_adds_a_mailbox_tests_it_and_mail_becomes_tickets(app, client,
     assert "0 message(s)" in again.output and db.session.query(Ticket).count() == 1
 
 
-def test_a_wrong_password_is_reported_clearly(app, client, login, imap_account):
+def test_a_wrong_password_is_reported_clearly(app, client, login, runner, imap_account):
     manager = make_user(role=Role.MANAGER)
     login(manager.email)
     _add_mailbox(client, imap_account, imap_password="wrong-password")
     mailbox = db.session.query(Mailbox).one()
     tested = client.post(f"/staff/settings/mailboxes/{mailbox.id}", data={"action": "test"}).get_data(as_text=True)
-    assert "flash-error" in tested
+    assert "Login refused for" in tested and "The IMAP server answered" not in tested
+    result = runner.invoke(args=["mail", "poll", "support@shop.example"])
+    assert result.exit_code == 1 and "Login refused" in result.output
+    assert "Login refused" in db.session.get(Mailbox, mailbox.id).last_error
+
+
+def test_an_unknown_group_is_a_field_error_not_a_crash(app, client, login):
+    login(make_user(role=Role.MANAGER).email)
+    response = client.post("/staff/settings/mailboxes", data={"name": "Support", "address": "support@shop.example",
+                                                              "group_id": "999", "imap_security": "ssl",
+                                                              "processed_action": "flag"})
+    assert response.status_code == 400 and "Choose a group from the list." in response.get_data(as_text=True)
+    assert db.session.query(Mailbox).count() == 0
 
 
 def test_mailbox_form_errors_change_nothing(app, client, login):

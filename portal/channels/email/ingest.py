@@ -39,6 +39,9 @@ def ingest(raw: bytes, *, mailbox: Mailbox | None = None, to_address: str | None
 
     Flushes only; the caller commits. Raises only for storage failures (the caller answers "try again").
     """
+    limit = current_app.config["MAIL_INBOUND_MAX_BYTES"]
+    if len(raw) > limit:
+        return IngestResult("ignored", None, _("message larger than %(mb)d MB", mb=limit // (1024 * 1024)))
     parsed = parsing.parse_email(raw, received_at=utcnow())
     message_id = parsed.message_id or f"<synthetic-{uuid.uuid4().hex}@comptoir.invalid>"
     known = db.session.query(InboundEmail).filter_by(message_id=message_id).first()
@@ -124,8 +127,10 @@ def _refusal(parsed, record: InboundEmail) -> str | None:
     if kind.kind == "bounce":
         _record_bounce(parsed, kind, record)
         return _("bounce: %(reason)s", reason=kind.reason)
-    if kind.kind in ("auto_reply", "bulk"):
-        return _("%(kind)s: %(reason)s", kind=kind.kind.replace("_", " "), reason=kind.reason)
+    if kind.kind == "auto_reply":
+        return _("automatic reply: %(reason)s", reason=kind.reason)
+    if kind.kind == "bulk":
+        return _("bulk or list mail: %(reason)s", reason=kind.reason)
     if parsed.from_email in _own_addresses() or _base_address(parsed.from_email) in _own_addresses():
         return _("mail claiming to come from our own support address")
     limit = current_app.config["MAIL_INBOUND_MAX_PER_HOUR_SENDER"]
@@ -136,14 +141,14 @@ def _refusal(parsed, record: InboundEmail) -> str | None:
 
 def _record_bounce(parsed, kind, record: InboundEmail) -> None:
     """A bounce of one of our mails is noted on its ticket for the agent, and the mail marked undelivered."""
-    from portal.mail import MailStatus, OutgoingMail
+    from portal.mail import OutgoingMail, mark_undelivered
 
     bounced = getattr(kind, "bounced_message_id", None)
     mail = db.session.query(OutgoingMail).filter_by(message_id=bounced).first() if bounced else None
     if mail is None:
         return
     detail = (getattr(kind, "diagnostic", None) or kind.reason or "")[:300]
-    mail.status, mail.error = MailStatus.FAILED, _("Bounced: %(detail)s", detail=detail)
+    mark_undelivered(mail, _("Bounced: %(detail)s", detail=detail))
     ticket = db.session.get(Ticket, mail.ticket_id) if mail.ticket_id else None
     if ticket is not None:
         record.ticket_id = ticket.id

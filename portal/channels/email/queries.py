@@ -9,7 +9,6 @@ from portal.channels.email.models import InboundEmail
 from portal.extensions import db
 from portal.mail import OutgoingMail
 
-FLAG_LABELS = {"auth_failed": "auth_failed", "reply_to_differs": "reply_to_differs"}
 _CID = re.compile(r'src="cid:([^"]+)"')
 
 
@@ -26,7 +25,14 @@ def thread_details(ticket) -> dict:
 
 
 def ticket_flags(details: dict) -> set[str]:
+    """The flags of every inbound mail in `details` (see thread_details)."""
     return {flag for item in details.values() if item["inbound"] for flag in (item["inbound"].flags or [])}
+
+
+def flags_of(ticket) -> list[str]:
+    """The flags (auth_failed, reply_to_differs) of the mail a ticket received, sorted."""
+    rows = db.session.scalars(select(InboundEmail.flags).where(InboundEmail.ticket_id == ticket.id))
+    return sorted({flag for flags in rows for flag in (flags or [])})
 
 
 def message_html(ticket, message) -> Markup:

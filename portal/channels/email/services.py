@@ -10,6 +10,7 @@ from portal.errors import ValidationError
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.orders import crypto
+from portal.tickets.models import TicketGroup
 
 SECURITY = ("ssl", "starttls", "none")
 ACTIONS = ("flag", "move")
@@ -34,6 +35,8 @@ def save_mailbox(mailbox: Mailbox | None = None, *, name: str, address: str, fro
         raise ValidationError(_("Choose what happens to fetched mail."), field="processed_action")
     if imap_port is not None and not 0 < int(imap_port) < 65536:
         raise ValidationError(_("A port is a number from 1 to 65535."), field="imap_port")
+    if group_id is not None and db.session.get(TicketGroup, group_id) is None:
+        raise ValidationError(_("Choose a group from the list."), field="group_id")
     if imap_host and not imap_username:
         raise ValidationError(_("Enter the IMAP user name."), field="imap_username")
     if mailbox is None:

@@ -1,6 +1,7 @@
 """Managers: mailboxes (add, change, test the connection); staff: an email's original; the inbound webhook."""
 import hashlib
 import hmac
+import os
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -85,7 +86,9 @@ def original(number, message_id):
     ticket = ticket_services.get_ticket(number, viewer=current_user, staff=True)
     record = db.session.scalar(select(InboundEmail).where(InboundEmail.ticket_message_id == message_id,
                                                           InboundEmail.ticket_id == ticket.id)) or abort(404)
-    path = inbound.raw_path(record) or abort(404)
+    path = inbound.raw_path(record)
+    if not path or not os.path.isfile(path):
+        abort(404)
     response = send_file(path, mimetype="text/plain", as_attachment=False)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Content-Type"] = "text/plain; charset=utf-8"
@@ -96,16 +99,14 @@ def original(number, message_id):
 @permission_required("tickets.work")
 def retry_mail(number, mail_id):
     """Send a reply mail that was not delivered again."""
-    from portal.jobs import services as jobs
-    from portal.mail import MailStatus, OutgoingMail
+    from portal import mail
+    from portal.mail import OutgoingMail
 
     ticket = ticket_services.get_ticket(number, viewer=current_user, staff=True)
     item = db.session.get(OutgoingMail, mail_id)
     if item is None or item.ticket_id != ticket.id:
         abort(404)
-    if item.status == MailStatus.FAILED:
-        item.status = MailStatus.QUEUED
-        jobs.enqueue("mail.deliver", mail_id=item.id, max_attempts=current_app.config["MAIL_MAX_ATTEMPTS"])
+    if mail.requeue(item):
         db.session.commit()
         flash(_("The mail is queued again."), "success")
     return redirect(url_for("staff_tickets.show", number=number))
