@@ -152,3 +152,15 @@ def wait_for(envelopes, count=1, timeout=5.0):
         time.sleep(0.05)
     assert len(envelopes) >= count, "the SMTP server received nothing"
     return envelopes[count - 1]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server on 127.0.0.1 for the session (bin/test installs it from Debian)."""
+    from tests.redis_server import RedisServer, redis_available
+
+    if not redis_available():
+        pytest.skip("redis-server is not installed (bin/test installs it)")
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()

@@ -20,6 +20,8 @@ SEEN = b"\\Seen"
 DELETED = b"\\Deleted"
 # RFC 2177: servers may drop a client idle for 30 minutes, so one IDLE never lasts longer.
 MAX_IDLE_SECONDS = 29 * 60
+FETCH_CHUNK = 20  # messages fetched per round trip
+FETCH_CHUNK_BYTES = 8 * 1024 * 1024  # ... or fewer, so a few large mails are not all held in memory
 
 
 @dataclass
@@ -156,21 +158,40 @@ def _pending(client, settings, folder: _Folder, start: int, since: date | None) 
 def _deliver(client, settings, folder: _Folder, uids: list[int], handle, progress: ImapState) -> None:
     if uids and settings.processed_action == "move":
         _ensure_folder(client, settings.processed_folder)
+    for chunk in _chunks(client, uids):
+        fetched = _fetch_raw(client, chunk)
+        for uid in chunk:
+            raw = fetched.get(uid)
+            if raw is not None:
+                try:
+                    handle(uid, raw)
+                except Exception as exc:
+                    raise HandlerFailed(uid, ImapState(progress.uidvalidity, progress.last_uid)) from exc
+                # Acknowledged one by one after its commit: a crash re-delivers at most this message.
+                _acknowledge(client, settings, folder, uid)
+            progress.last_uid = uid
+
+
+def _chunks(client: IMAPClient, uids: list[int]):
+    """UIDs in groups fetched in one round trip each, up to FETCH_CHUNK messages or FETCH_CHUNK_BYTES."""
+    sizes = {uid: data.get(b"RFC822.SIZE", 0) for uid, data in client.fetch(uids, ["RFC822.SIZE"]).items()} \
+        if uids else {}
+    chunk, total = [], 0
     for uid in uids:
-        raw = _fetch_raw(client, uid)
-        if raw is not None:
-            try:
-                handle(uid, raw)
-            except Exception as exc:
-                raise HandlerFailed(uid, ImapState(progress.uidvalidity, progress.last_uid)) from exc
-            _acknowledge(client, settings, folder, uid)
-        progress.last_uid = uid
+        size = sizes.get(uid, 0)
+        if chunk and (len(chunk) >= FETCH_CHUNK or total + size > FETCH_CHUNK_BYTES):
+            yield chunk
+            chunk, total = [], 0
+        chunk.append(uid)
+        total += size
+    if chunk:
+        yield chunk
 
 
-def _fetch_raw(client: IMAPClient, uid: int) -> bytes | None:
-    """The message exactly as stored, without setting \\Seen; None if it was expunged meanwhile."""
-    data = client.fetch([uid], ["BODY.PEEK[]"]).get(uid)
-    return data[b"BODY[]"] if data else None
+def _fetch_raw(client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
+    """The messages exactly as stored, without setting \\Seen; an expunged one is simply missing."""
+    return {uid: data[b"BODY[]"] for uid, data in client.fetch(uids, ["BODY.PEEK[]"]).items()
+            if b"BODY[]" in data}
 
 
 def _acknowledge(client: IMAPClient, settings: ImapSettings, folder: _Folder, uid: int) -> None:

@@ -48,18 +48,20 @@ def ingest(raw: bytes, *, mailbox: Mailbox | None = None, to_address: str | None
     if known is not None:
         return IngestResult("duplicate", _number(known.ticket_id), _("this message was already received"))
     mailbox = mailbox or _mailbox_for(to_address, parsed)
+    own = _own_addresses()
     record = InboundEmail(message_id=message_id, mailbox_id=getattr(mailbox, "id", None), from_email=parsed.from_email,
                           from_name=parsed.from_name[:200], to=[list(p) for p in parsed.to],
                           cc=[list(p) for p in parsed.cc], reply_to=parsed.reply_to_email, subject=parsed.subject[:400],
                           flags=_flags(parsed), size=len(raw), raw_name=_keep_raw(raw), outcome="ignored")
-    db.session.add(record)
-    refusal = _refusal(parsed, record)
+    # The record joins the session once complete: one INSERT, and no flush of it by the lookups on the way.
+    refusal = _refusal(parsed, record, own)
     if refusal:
         record.reason = refusal
-        db.session.flush()
-        return IngestResult("ignored", _number(record.ticket_id), refusal)
-    result = _store(parsed, record, mailbox)
-    record.outcome, record.reason = result.outcome, result.reason
+        result = IngestResult("ignored", _number(record.ticket_id), refusal)
+    else:
+        result = _store(parsed, record, mailbox, own)
+        record.outcome, record.reason = result.outcome, result.reason
+    db.session.add(record)
     db.session.flush()
     return result
 
@@ -119,7 +121,7 @@ def _own_addresses() -> set[str]:
     return own
 
 
-def _refusal(parsed, record: InboundEmail) -> str | None:
+def _refusal(parsed, record: InboundEmail, own: set[str]) -> str | None:
     """Why this message must create nothing and be answered by nothing (None when it is a person's mail)."""
     if not parsed.from_email:
         return _("no sender address")
@@ -131,7 +133,7 @@ def _refusal(parsed, record: InboundEmail) -> str | None:
         return _("automatic reply: %(reason)s", reason=kind.reason)
     if kind.kind == "bulk":
         return _("bulk or list mail: %(reason)s", reason=kind.reason)
-    if parsed.from_email in _own_addresses() or _base_address(parsed.from_email) in _own_addresses():
+    if parsed.from_email in own or _base_address(parsed.from_email) in own:
         return _("mail claiming to come from our own support address")
     limit = current_app.config["MAIL_INBOUND_MAX_PER_HOUR_SENDER"]
     if not ratelimit.allow([("inbound-sender", parsed.from_email, limit)], window_seconds=3600):
@@ -156,7 +158,7 @@ def _record_bounce(parsed, kind, record: InboundEmail) -> None:
                                              email=mail.to, detail=detail), public=False)
 
 
-def _store(parsed, record: InboundEmail, mailbox: Mailbox | None) -> IngestResult:
+def _store(parsed, record: InboundEmail, mailbox: Mailbox | None, own: set[str]) -> IngestResult:
     body, body_html = _bodies(parsed)
     kept, meta, notes = _attachments(parsed)
     ticket = threading.resolve(threading.ticket_by_message_ids(parsed.in_reply_to + parsed.references) or
@@ -176,7 +178,7 @@ def _store(parsed, record: InboundEmail, mailbox: Mailbox | None) -> IngestResul
                                      group=_group(mailbox), body_html=body_html, external_id=record.message_id[:255])
         message = _first_message(ticket)
         outcome = "new_ticket"
-    _finish(record, message, parsed, meta, notes)
+    _finish(record, message, parsed, meta, notes, own)
     return IngestResult(outcome, db.session.get(Ticket, message.ticket_id).number,
                         _("replied by headers or token") if outcome == "reply" else _("new conversation"))
 
@@ -221,13 +223,13 @@ def _attachments(parsed) -> tuple[list, list, list[str]]:
     return kept, meta, notes
 
 
-def _finish(record: InboundEmail, message, parsed, meta, notes) -> None:
+def _finish(record: InboundEmail, message, parsed, meta, notes, own: set[str]) -> None:
     """Link the record, mark inline images, keep CC participants, and note what was dropped."""
     record.ticket_id, record.ticket_message_id = message.ticket_id, message.id
-    for stored, source in zip(message.attachments, meta):
+    for stored, source in zip(message.attachments if meta else (), meta):
         stored.content_id, stored.inline = source.content_id, bool(source.inline)
     ticket = db.session.get(Ticket, message.ticket_id)
-    threading.add_participants(ticket, parsed.cc + [p for p in parsed.to], exclude=_own_addresses())
+    threading.add_participants(ticket, parsed.cc + [p for p in parsed.to], exclude=own)
     for note in notes:
         tickets.add_system_message(ticket, note, public=False)
     db.session.flush()
