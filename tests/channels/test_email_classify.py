@@ -44,6 +44,14 @@ def test_a_bounce_names_the_message_of_ours_that_bounced(name, message_id):
     assert classify(parsed(name)).bounced_message_id == message_id
 
 
+@pytest.mark.parametrize("name,delayed", [
+    ("gmail_delay_dsn.eml", True), ("exim_delay_warning.eml", True),
+    ("postfix_dsn.eml", False), ("qmail_bounce.eml", False),
+])
+def test_a_delay_warning_is_told_apart_from_a_failure(name, delayed):
+    assert classify(parsed(name)).delayed is delayed
+
+
 def test_a_delay_notice_carries_its_status_and_the_servers_words():
     assert classify(parsed("gmail_delay_dsn.eml")).diagnostic == (
         "4.4.1 The recipient server did not accept our requests to connect.")

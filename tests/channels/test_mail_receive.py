@@ -226,6 +226,23 @@ def test_a_bounce_of_our_reply_is_noted_on_its_ticket_and_nothing_is_answered(ru
     assert db.session.query(OutgoingMail).count() == before
 
 
+def test_a_delay_warning_for_our_reply_is_noted_and_leaves_the_mail_as_sent(runner, mailbox):
+    from tests.channels.mail_samples import raw
+
+    agent = make_agent(scope="all", email="agent@shop.example")
+    first = receive(runner, mail())
+    runner.invoke(args=["tickets", "reply", str(first["ticket"]), "--as", agent.email, "--body", "Shipped."])
+    sent = db.session.query(OutgoingMail).filter_by(to="rose@example.com").order_by(OutgoingMail.id.desc()).first()
+    status = sent.status
+    outcome = receive(runner, raw("gmail_delay_dsn.eml").replace(b"<ticket-1044.m2@shop.example>",
+                                                                  sent.message_id.encode()))
+    assert outcome["outcome"] == "ignored" and outcome["ticket"] == first["ticket"]
+    notes = [m for m in show(runner, first["ticket"])["messages"] if m["kind"] == "note"]
+    assert notes and "is delayed" in notes[-1]["body_text"] and "4.4.1" in notes[-1]["body_text"]
+    db.session.expire_all()
+    assert db.session.get(OutgoingMail, sent.id).status == status  # not "failed": the server is still trying
+
+
 def test_a_reply_to_a_closed_ticket_opens_a_linked_follow_up(runner, mailbox):
     from portal.tickets.models import Ticket
 

@@ -150,12 +150,15 @@ def _record_bounce(parsed, kind, record: InboundEmail) -> None:
     if mail is None:
         return
     detail = (getattr(kind, "diagnostic", None) or kind.reason or "")[:300]
-    mark_undelivered(mail, _("Bounced: %(detail)s", detail=detail))
+    if not kind.delayed:  # a delay warning leaves the mail as sent: the server is still trying
+        mark_undelivered(mail, _("Bounced: %(detail)s", detail=detail))
     ticket = db.session.get(Ticket, mail.ticket_id) if mail.ticket_id else None
     if ticket is not None:
         record.ticket_id = ticket.id
-        tickets.add_system_message(ticket, _("Our mail to %(email)s was not delivered: %(detail)s",
-                                             email=mail.to, detail=detail), public=False)
+        note = (_("Our mail to %(email)s is delayed; the receiving server is still trying: %(detail)s",
+                  email=mail.to, detail=detail) if kind.delayed else
+                _("Our mail to %(email)s was not delivered: %(detail)s", email=mail.to, detail=detail))
+        tickets.add_system_message(ticket, note, public=False)
 
 
 def _store(parsed, record: InboundEmail, mailbox: Mailbox | None, own: set[str]) -> IngestResult:

@@ -33,6 +33,7 @@ class Classification:
     reason: str
     bounced_message_id: str | None = None
     diagnostic: str | None = None
+    delayed: bool = False  # a "still trying" warning: our mail may yet arrive
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ def _auto_reply(parsed: ParsedEmail) -> str | None:
     return None
 
 
+DELAY_WORDS = re.compile(r"delayed|delay notification|still being retried|remise différée|retardé", re.I)
+
+
 def _bounce(parsed: ParsedEmail) -> str | None:
     if parsed.content_type == "multipart/report" and "delivery-status" in parsed.header("content-type").lower():
         return "delivery status notification"
@@ -80,8 +84,8 @@ def _bounce(parsed: ParsedEmail) -> str | None:
     return None
 
 
-def _bounce_details(parsed: ParsedEmail) -> tuple[str | None, str | None]:
-    """The Message-ID of our mail that bounced, and the server's diagnostic."""
+def _bounce_details(parsed: ParsedEmail) -> tuple[str | None, str | None, bool]:
+    """The Message-ID of our mail that bounced, the server's diagnostic, and whether it is only delayed."""
     texts = [parsed.text or ""]
     for part in parsed.report_parts:
         payload = part.get_payload()
@@ -92,7 +96,9 @@ def _bounce_details(parsed: ParsedEmail) -> tuple[str | None, str | None]:
             texts.append(data.decode("utf-8", "replace") if isinstance(data, bytes) else str(payload or ""))
     joined = re.sub(r"\n[ \t]+", " ", "\n".join(texts).replace("\r\n", "\n"))  # unfold Diagnostic-Code
     found = re.search(r"^Message-ID:\s*(<[^>]+>)", joined, re.I | re.M)
-    return (found.group(1) if found else None), _diagnostic(joined, parsed.text or "")
+    actions = {a.lower() for a in re.findall(r"^Action:\s*(\w+)", joined, re.I | re.M)}
+    delayed = "delayed" in actions if actions else bool(DELAY_WORDS.search(parsed.subject))
+    return (found.group(1) if found else None), _diagnostic(joined, parsed.text or ""), delayed
 
 
 def _diagnostic(joined: str, text: str) -> str | None:
@@ -110,8 +116,8 @@ def classify(parsed: ParsedEmail) -> Classification:
     """Whether a person wrote this: bounces first (they often look automatic too), then auto-replies, bulk."""
     reason = _bounce(parsed)
     if reason:
-        bounced, diagnostic = _bounce_details(parsed)
-        return Classification("bounce", reason, bounced, diagnostic)
+        bounced, diagnostic, delayed = _bounce_details(parsed)
+        return Classification("bounce", reason, bounced, diagnostic, delayed)
     reason = _auto_reply(parsed)
     if reason:
         return Classification("auto_reply", reason)
