@@ -88,6 +88,7 @@ def register_blueprints(app):
     from portal.tickets.admin_views import bp as desk_admin_bp
     from portal.tickets.contact_views import bp as contact_bp
     from portal.tickets.portal_views import bp as portal_tickets_bp
+    from portal.tickets.signature_views import bp as agent_settings_bp
     from portal.tickets.staff_views import bp as staff_tickets_bp
     from portal.forum.moderation_views import bp as forum_mod_bp
     from portal.forum.views import bp as forum_bp
@@ -99,7 +100,7 @@ def register_blueprints(app):
     from portal.channels.email.views import bp as mailboxes_bp
 
     for blueprint in (site_bp, accounts_bp, help_bp, portal_bp, staff_bp, kb_staff_bp, uploads_bp, contact_bp,
-                      portal_tickets_bp, staff_tickets_bp, desk_admin_bp, hooks_bp,
+                      portal_tickets_bp, staff_tickets_bp, desk_admin_bp, agent_settings_bp, hooks_bp,
                       orders_bp, staff_orders_bp, forum_bp, forum_mod_bp, jobs_bp, mailboxes_bp):
         app.register_blueprint(blueprint)
 

@@ -1,4 +1,4 @@
-"""`portal tickets …`: open, show and list tickets through the same services as the web."""
+"""`portal tickets …`: open, show, list and reply to tickets, and agents' signatures, through the web's services."""
 import json
 import sys
 
@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.tickets import queries, services
 from portal.tickets.models import Channel, Status, Ticket
 
-tickets_cli = AppGroup("tickets", help="The ticket queue: open, show, list.")
+tickets_cli = AppGroup("tickets", help="The ticket queue: open, show, list, reply; agents' signatures.")
 
 
 def fail(message: str):
@@ -98,21 +98,33 @@ def show_command(number, as_json):
         click.echo(message["body"])
 
 
-@tickets_cli.command("reply")
-@click.argument("number")
-@click.option("--as", "agent_email", required=True, help="The agent replying.")
-@click.option("--body", required=True)
-@click.option("--status", type=click.Choice(["open", "pending", "on_hold", "solved"]), default=None)
-@click.option("--json", "as_json", is_flag=True)
-def reply_command(number, agent_email, body, status, as_json):
-    """Reply to ticket NUMBER as AGENT_EMAIL, through the same service as the desk (the customer gets the mail)."""
+def _agent(agent_email: str):
+    """The staff account for --as, or a one-line error."""
     from portal.accounts.queries import user_by_email
 
     agent = user_by_email(agent_email.strip().lower())
     if agent is None or not agent.is_staff:
         fail(f"--as {agent_email}: no staff account with this address")
+    return agent
+
+
+@tickets_cli.command("reply")
+@click.argument("number")
+@click.option("--as", "agent_email", required=True, help="The agent replying.")
+@click.option("--body", required=True)
+@click.option("--status", type=click.Choice(["open", "pending", "on_hold", "solved"]), default=None)
+@click.option("--cc", multiple=True, help="Copy this address on the reply (repeatable). The ticket's CC list "
+                                          "becomes exactly these; --cc '' empties it.")
+@click.option("--json", "as_json", is_flag=True)
+def reply_command(number, agent_email, body, status, cc, as_json):
+    """Reply to ticket NUMBER as AGENT_EMAIL, through the same service as the desk (the customer gets the mail)."""
+    from portal.channels.email import participants
+
+    agent = _agent(agent_email)
     try:
         ticket = services.get_ticket(number, viewer=agent, staff=True)
+        if cc:
+            participants.set_participants(ticket, list(cc), actor=agent)
         message = services.add_reply(ticket, body=body, author=agent, status=status)
     except DomainError as exc:
         db.session.rollback()
@@ -120,6 +132,30 @@ def reply_command(number, agent_email, body, status, as_json):
     db.session.commit()
     click.echo(json.dumps({"number": ticket.number, "status": ticket.status.value, "message": message.id})
                if as_json else f"Replied to #{ticket.number} ({ticket.status.value}).")
+
+
+@tickets_cli.command("signature")
+@click.option("--as", "agent_email", required=True, help="The agent whose signature it is.")
+@click.option("--set", "text", default=None, help="The new signature (Markdown).")
+@click.option("--clear", is_flag=True, help="Send no signature any more.")
+@click.option("--show", is_flag=True, help="Print the saved signature.")
+def signature_command(agent_email, text, clear, show):
+    """Show, set or clear the signature below AGENT_EMAIL's mailed replies (the same service as the desk)."""
+    from portal.tickets import agents
+
+    if [text is not None, clear, show].count(True) != 1:
+        fail("choose one of --set TEXT, --clear or --show")
+    agent = _agent(agent_email)
+    if show:
+        click.echo(agents.signature_of(agent) or "(no signature)")
+        return
+    try:
+        saved = agents.set_signature(agent, "" if clear else text)
+    except DomainError as exc:
+        db.session.rollback()
+        fail(f"{exc.field or 'signature'}: {exc.message}")
+    db.session.commit()
+    click.echo(f"Signature saved for {agent.email}." if saved else f"Signature cleared for {agent.email}.")
 
 
 @tickets_cli.command("list")

@@ -67,6 +67,7 @@ class ComposerForm(FlaskForm):
     kind = SelectField(_l("Type"), choices=[("public", _l("Public reply")), ("note", _l("Internal note"))])
     status = SelectField(_l("Then set status"), choices=[], validate_choice=False)
     attachments = _files()
+    cc = StringField(_l("Cc"), render_kw={"autocomplete": "off"})
     macro_id = HiddenField()
     version = IntegerField(widget=HiddenField.widget)
     confirm = HiddenField()
@@ -75,6 +76,11 @@ class ComposerForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.status.choices = [("", _l("Keep status"))] + [
             (s.value, STATUS_LABELS[s]) for s in (Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED)]
+
+    @property
+    def cc_sent(self) -> bool:
+        """The Cc field came with the form: a client that never showed it leaves the ticket's CCs alone."""
+        return bool(self.cc.raw_data)
 
 
 class TicketFieldsForm(FlaskForm):
@@ -116,3 +122,8 @@ class MacroForm(FlaskForm):
 
 class GroupForm(FlaskForm):
     name = StringField(_l("Group name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=80)])
+
+
+class SignatureForm(FlaskForm):
+    # No Length here: agents.set_signature checks it for the page and the CLI alike (the page adds maxlength).
+    signature = TextAreaField(_l("Signature"), render_kw={"rows": 6})

@@ -239,7 +239,7 @@ EVENT_LABELS = {
     "customer_reply": _l("Customer replied"), "reopen": _l("Reopened"), "note": _l("Internal note added"),
     "status": _l("Status"), "priority": _l("Priority"), "assignee": _l("Assignee"), "group": _l("Group"),
     "tags": _l("Tags"), "order": _l("Order"), "requester": _l("Requester"), "merged_into": _l("Merged into"),
-    "merged_from": _l("Merged from"),
+    "merged_from": _l("Merged from"), "cc": _l("Cc"),
 }
 # Events whose old/new values are enum values, shown by their label.
 EVENT_VALUE_LABELS = {"status": (Status, STATUS_LABELS), "reopen": (Status, STATUS_LABELS),

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from portal.channels.email import participants as cc_list
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.inputs import json_object, parse_id, takes_json
@@ -76,7 +77,9 @@ def _bulk_value(action, raw):
 
 
 def _page(ticket, composer=None, fields=None, merge_form=None, stale=None, status=200):
-    composer = composer or ComposerForm(ticket=ticket, formdata=None, version=ticket.version)
+    email = email_context(ticket)
+    composer = composer or ComposerForm(ticket=ticket, formdata=None, version=ticket.version,
+                                        cc=cc_list.format_addresses(email["email_participants"]))
     fields = fields or TicketFieldsForm(formdata=None, status=ticket.status.value, priority=ticket.priority.value,
                                         assignee=str(ticket.assignee_id or ""), group=str(ticket.group_id or ""),
                                         tags=", ".join(ticket.tags), version=ticket.version)
@@ -88,16 +91,18 @@ def _page(ticket, composer=None, fields=None, merge_form=None, stale=None, statu
         macros=macros.visible_macros(current_user), others=presence.others(ticket, current_user),
         requester_tickets=queries.requester_tickets(ticket, current_user), stale=stale,
         merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None,
-        **email_context(ticket), **order_sidebar(ticket)), status
+        **email, **order_sidebar(ticket)), status
 
 
 def email_context(ticket) -> dict:
-    """Senders, recipients, flags and delivery of an email conversation, for the thread."""
+    """Senders, recipients, flags and delivery of an email conversation, for the thread; its Cc list."""
     from portal.channels.email import queries as email_queries
+    from portal.channels.email.threading import participants
 
     details = email_queries.thread_details(ticket)
     return {"email_details": details, "email_flags": email_queries.ticket_flags(details),
-            "message_html": email_queries.message_html}
+            "message_html": email_queries.message_html, "email_participants": participants(ticket),
+            "email_cc": cc_list.applies_to(ticket)}
 
 
 def order_sidebar(ticket) -> dict:
@@ -158,6 +163,8 @@ def post_message(number):
             services.add_note(ticket, body=form.body.data, actor=current_user,
                               attachments=uploaded_files(form.attachments))
         else:
+            if form.cc_sent and cc_list.applies_to(ticket):  # before the reply, whose mail copies the list
+                cc_list.set_participants(ticket, [form.cc.data or ""], actor=current_user)
             services.add_reply(ticket, body=form.body.data, author=current_user, status=form.status.data or None,
                                attachments=uploaded_files(form.attachments))
     return _submit(ticket, form, "composer", apply,
