@@ -1,7 +1,7 @@
 """Comptoir: the support site for online shops."""
 from flask import Flask
 
-from portal import database, errors_http, http_security, i18n, inputs, jobs, mail, permissions, search
+from portal import channels, database, errors_http, http_security, i18n, inputs, jobs, mail, permissions, search
 from portal.accounts import auth
 from portal.config import load_config
 from portal.markup import render_markdown
@@ -62,6 +62,7 @@ def register_extensions(app):
     babel.init_app(app, locale_selector=i18n.select_locale)
     mail.init_app(app)
     jobs.init_app(app)
+    channels.init_app(app)
     search.init_app(app)
     i18n.init_app(app)
     app.jinja_env.globals["can"] = permissions.can

@@ -69,6 +69,10 @@ class Defaults:
     MAIL_IMAP_IDLE_SECONDS = 50  # each minute's poll then waits in IDLE this long (0: plain polling)
     MAIL_PLUS_ADDRESSING = False  # Reply-To support+t1042@…: needs a mailbox that accepts plus addresses
     WORKER_THREADS = 2
+    CHANNEL_WEBHOOK_MAX_BYTES = 1024 * 1024  # provider webhooks (media is fetched separately)
+    CHANNELS_PUBLIC_URL = None  # https://help.shop.example behind a proxy: the URL providers sign (Twilio)
+    CHANNEL_MEDIA_MAX_BYTES = 10 * 1024 * 1024  # one MMS/WhatsApp media fetched from the provider
+    CHAT_RATE_PER_MINUTE = 30  # widget posts per visitor per minute
 
 
 def _secret_key(instance_path: Path) -> str:

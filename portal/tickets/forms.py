@@ -71,6 +71,8 @@ class ComposerForm(FlaskForm):
     macro_id = HiddenField()
     version = IntegerField(widget=HiddenField.widget)
     confirm = HiddenField()
+    # A channel's approved message template (WhatsApp outside its 24-hour window); choices from the channel.
+    template = SelectField(_l("Message template"), choices=[], validate_choice=False)
 
     def __init__(self, *args, ticket=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -62,6 +62,10 @@ class Channel(str, enum.Enum):
     CHAT = "chat"
     STAFF = "staff"
     CLI = "cli"
+    WHATSAPP = "whatsapp"
+    MESSENGER = "messenger"
+    INSTAGRAM = "instagram"
+    PHONE = "phone"
 
     @property
     def label(self) -> str:
@@ -70,7 +74,14 @@ class Channel(str, enum.Enum):
 
 CHANNEL_LABELS = {Channel.WEB: _l("Contact form"), Channel.PORTAL: _l("Portal"), Channel.EMAIL: _l("Email"),
                   Channel.SMS: _l("SMS"), Channel.SOCIAL: _l("Social"), Channel.CHAT: _l("Chat"),
-                  Channel.STAFF: lazy_pgettext("ticket channel", "Staff"), Channel.CLI: _l("Command line")}
+                  Channel.STAFF: lazy_pgettext("ticket channel", "Staff"), Channel.CLI: _l("Command line"),
+                  Channel.WHATSAPP: _l("WhatsApp"), Channel.MESSENGER: _l("Messenger"),
+                  Channel.INSTAGRAM: _l("Instagram"), Channel.PHONE: _l("Phone")}
+DELIVERY_LABELS = {"queued": _l("Queued to send"), "sending": _l("Sending"), "sent": _l("Sent"),
+                   "delivered": _l("Delivered"), "read": _l("Read"), "failed": _l("Not delivered"),
+                   "undelivered": _l("Not delivered")}
+# Channels whose conversation lives at a provider: replies go back through it, not by email.
+MESSAGING_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.MESSENGER, Channel.INSTAGRAM, Channel.CHAT)
 
 
 class MessageKind(str, enum.Enum):
@@ -118,6 +129,8 @@ class AgentSetting(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     scope: Mapped[Scope] = mapped_column(enum_column(Scope), default=Scope.ASSIGNED)
     signature: Mapped[str | None] = mapped_column(Text)  # Markdown, below the agent's mailed replies
+    availability: Mapped[str] = mapped_column(String(10), default="away")  # online | away (live chat)
+    availability_at: Mapped[datetime | None]  # last heartbeat while online
 
 
 class Ticket(db.Model):
@@ -137,6 +150,9 @@ class Ticket(db.Model):
     order_id: Mapped[int | None] = mapped_column(Integer)
     store_id: Mapped[int | None] = mapped_column(Integer)
     mailbox_id: Mapped[int | None] = mapped_column(Integer)  # the mailbox an email ticket came in on
+    contact_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the customer record (all channels)
+    channel_account_id: Mapped[int | None] = mapped_column(Integer)  # the SMS number, page, widget... it came in on
+    channel_address: Mapped[str | None] = mapped_column(String(254))  # where replies go there (number, PSID...)
     first_reply_due_at: Mapped[datetime | None]
     resolution_due_at: Mapped[datetime | None]
     first_replied_at: Mapped[datetime | None]
@@ -203,6 +219,11 @@ class TicketMessage(db.Model):
     body_html: Mapped[str | None] = mapped_column(Text)  # sanitised HTML of an email (remote images held back)
     external_id: Mapped[str | None] = mapped_column(String(255), index=True)
     moved_from_id: Mapped[int | None] = mapped_column(Integer)  # ticket id before a merge
+    # A reply sent through a provider: queued | sent | delivered | read | failed | undelivered.
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    delivery_error: Mapped[str | None] = mapped_column(String(500))
+    delivery_updated_at: Mapped[datetime | None]
+    meta: Mapped[dict | None] = mapped_column(JSON)  # channel details: a location, a call, a template used
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User | None] = relationship()

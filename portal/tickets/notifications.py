@@ -11,7 +11,8 @@ from portal.extensions import db
 from portal.mail import queue_email
 from portal.channels.email import outbound as email_outbound
 from portal.tickets import links
-from portal.tickets.models import Channel, EmailPreference, Ticket, TicketMessage, group_members
+from portal.channels import delivery as channel_delivery
+from portal.tickets.models import MESSAGING_CHANNELS, Channel, EmailPreference, Ticket, TicketMessage, group_members
 
 
 def _domain() -> str:
@@ -63,14 +64,18 @@ def _first_message(ticket: Ticket) -> TicketMessage | None:
 
 
 def ticket_opened(ticket: Ticket) -> None:
-    """Receipt to the requester (number, copy, link); new-ticket alert to the group's agents."""
+    """Receipt to the requester (number, copy, link); new-ticket alert to the group's agents.
+
+    A conversation on a messaging channel gets no mailed receipt (the customer is on their phone's app).
+    """
     first = _first_message(ticket)
     locale = _locale_for(ticket)
-    with force_locale(locale) if locale else nullcontext():
-        heading = _("We received your request")
-    _send(to=ticket.requester_email, ticket=ticket, template="ticket_received", subject=heading,
-          message=first, message_id=root_message_id(ticket), locale=locale, link=links.customer_link(ticket),
-          auto_submitted="auto-replied", envelope=_receipt_envelope(ticket, first))
+    if ticket.requester_email and ticket.channel not in MESSAGING_CHANNELS + (Channel.PHONE,):
+        with force_locale(locale) if locale else nullcontext():
+            heading = _("We received your request")
+        _send(to=ticket.requester_email, ticket=ticket, template="ticket_received", subject=heading,
+              message=first, message_id=root_message_id(ticket), locale=locale, link=links.customer_link(ticket),
+              auto_submitted="auto-replied", envelope=_receipt_envelope(ticket, first))
     if ticket.group_id:
         members = db.session.scalars(select(group_members.c.user_id).where(
             group_members.c.group_id == ticket.group_id))
@@ -93,7 +98,18 @@ def _alert_agents(ticket, message, user_ids, heading) -> None:
 
 
 def agent_replied(ticket: Ticket, message: TicketMessage) -> None:
-    """The reply itself goes to the requester (always: it is the conversation)."""
+    """The reply itself goes to the requester (always: it is the conversation): back through the provider
+    of a messaging conversation (SMS, WhatsApp, chat...), else by mail."""
+    if channel_delivery.handles(ticket):
+        channel_delivery.queue_reply(ticket, message)
+        return
+    email_reply(ticket, message)
+
+
+def email_reply(ticket: Ticket, message: TicketMessage) -> None:
+    """An agent's reply as a threaded mail to the requester (also a chat's fallback when the visitor left)."""
+    if not ticket.requester_email:
+        return
     locale = _locale_for(ticket)
     with force_locale(locale) if locale else nullcontext():
         heading = _("%(name)s replied to your request", name=message.author.display_name if message.author
@@ -126,7 +142,7 @@ def ticket_assigned(ticket: Ticket, assignee) -> None:
 
 def ticket_solved(ticket: Ticket) -> None:
     """Tell the requester it is solved and how to reopen it (unless they turned notifications off)."""
-    if not wants_notifications(ticket.requester_email):
+    if not ticket.requester_email or not wants_notifications(ticket.requester_email):
         return
     locale = _locale_for(ticket)
     with force_locale(locale) if locale else nullcontext():

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import User
 from portal.accounts.queries import user_by_email
 from portal.accounts.services import valid_email
+from portal.channels import delivery as channel_delivery
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.inputs import parse_id
@@ -18,8 +19,8 @@ from portal.tickets import attachments as files
 from portal.tickets import notifications
 from portal.tickets.access import customer_can_see, staff_can_see
 from portal.tickets.models import (
-    NUMBER_OFFSET, PRIORITY_RANK, UNSOLVED, AuthorKind, Channel, MessageKind, Priority, Status, Ticket, TicketEvent,
-    TicketGroup, TicketMessage, TicketTag,
+    MESSAGING_CHANNELS, NUMBER_OFFSET, PRIORITY_RANK, UNSOLVED, AuthorKind, Channel, MessageKind, Priority, Status,
+    Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag,
 )
 
 TOPICS = ("order", "shipping", "returns", "payment", "product", "account", "other",
@@ -100,10 +101,10 @@ def get_ticket(number, *, viewer: User | None = None, staff: bool = False) -> Ti
 
 
 def _add_message(ticket, *, body, kind, author, author_kind, channel, checked_files=(),
-                 body_html=None, external_id=None) -> TicketMessage:
+                 body_html=None, external_id=None, meta=None) -> TicketMessage:
     message = TicketMessage(ticket_id=ticket.id, kind=kind, author_id=getattr(author, "id", None),
                             author_kind=author_kind, channel=channel, body=body, body_html=body_html,
-                            external_id=external_id, created_at=utcnow())
+                            external_id=external_id, meta=meta or None, created_at=utcnow())
     db.session.add(message)
     db.session.flush()
     files.store(message, list(checked_files))
@@ -120,8 +121,13 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
                 attachments=(), order_id: int | None = None, store_id: int | None = None,
                 follow_up_of: Ticket | None = None, notify: bool = True, locale: str | None = None,
                 mailbox_id: int | None = None, body_html: str | None = None,
-                external_id: str | None = None) -> Ticket:
+                external_id: str | None = None, contact_id: int | None = None,
+                channel_account_id: int | None = None, channel_address: str | None = None,
+                meta: dict | None = None) -> Ticket:
     """Open a ticket from any channel; a guest is known by email until they verify that address.
+
+    A messaging channel (SMS, WhatsApp, chat...) may open one without an email: `contact_id` names the
+    customer record, `channel_account_id` and `channel_address` where the replies go back.
 
     Emits ticket_changed(kind="opened"); mails the requester a receipt and the group's agents.
     """
@@ -130,7 +136,9 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
     body = _text(body, "body", "message", MAX_EMAIL_BODY if channel == Channel.EMAIL else MAX_BODY)
     if topic and topic not in TOPICS:
         raise ValidationError(_("Choose a topic from the list."), field="topic")
-    if requester is None:
+    if requester is None and not email and contact_id and channel in MESSAGING_CHANNELS + (Channel.PHONE,):
+        email = ""  # reached by phone number or provider id only; no receipt mail
+    elif requester is None:
         email = valid_email(email)
         known = user_by_email(email)
         requester = known if known is not None and known.email_verified else None
@@ -141,14 +149,15 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
                     channel=channel, topic=topic or None, priority=Priority(priority),
                     priority_rank=PRIORITY_RANK[Priority(priority)], group_id=getattr(group, "id", None),
                     locale=locale, order_id=order_id, store_id=store_id, follow_up_of_id=getattr(follow_up_of, "id", None),
-                    mailbox_id=mailbox_id,
+                    mailbox_id=mailbox_id, contact_id=contact_id, channel_account_id=channel_account_id,
+                    channel_address=channel_address,
                     status=Status.NEW, version=1, created_at=utcnow(), updated_at=utcnow(), waiting_since=utcnow())
     db.session.add(ticket)
     db.session.flush()
     staff_author = actor is not None and actor.is_staff and actor != requester
     _add_message(ticket, body=body, kind=MessageKind.PUBLIC, author=actor if staff_author else requester,
                  author_kind=AuthorKind.AGENT if staff_author else AuthorKind.CUSTOMER, channel=channel,
-                 checked_files=checked, body_html=body_html, external_id=external_id)
+                 checked_files=checked, body_html=body_html, external_id=external_id, meta=meta)
     _event(ticket, actor or requester, "created", None, channel.value)
     if follow_up_of is not None:
         _event(ticket, actor or requester, "follow_up", None, f"#{follow_up_of.number}")
@@ -163,10 +172,13 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
 def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channel | str | None = None,
               attachments=(), status: Status | str | None = None, expected_version: int | None = None,
               guest_email: str | None = None, trusted_sender: bool = False,
-              body_html: str | None = None, external_id: str | None = None) -> TicketMessage:
+              body_html: str | None = None, external_id: str | None = None,
+              meta: dict | None = None) -> TicketMessage:
     """A public reply by the requester (account or guest link) or by an agent.
 
-    `trusted_sender`: the channel checked that `guest_email` takes part in the conversation (email threading).
+    `trusted_sender`: the channel checked that the sender takes part in the conversation (email threading
+    by headers or token, the phone number or provider id of a messaging conversation).
+    `meta`: channel details kept on the message (a location, a call, the WhatsApp template an agent chose).
 
     A customer reply reopens pending/on-hold/solved tickets; on a closed ticket it opens a follow-up ticket
     and returns the message there. An agent reply may set the status ("send and set").
@@ -176,8 +188,9 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
     if is_agent:
         _require_staff(author, ticket)
         check_version(ticket, expected_version)
+        channel_delivery.check_can_send(ticket, meta)  # e.g. an opted-out number, WhatsApp's 24-hour window
     elif not (customer_can_see(author, ticket) or (author is None and guest_email == ticket.requester_email)
-              or (author is None and trusted_sender and guest_email)):
+              or (author is None and trusted_sender)):
         raise NotFound(_("We could not find that ticket."))
     checked = files.check_files(attachments)
     if ticket.merged_into_id:
@@ -185,11 +198,12 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
                                 number=ticket.merged_into_id + NUMBER_OFFSET), field="body")
     if not is_agent and ticket.status == Status.CLOSED:
         return _follow_up(ticket, body=body, author=author, channel=channel, checked=checked, body_html=body_html,
-                          external_id=external_id)
+                          external_id=external_id, meta=meta)
     channel = Channel(channel or (Channel.STAFF if is_agent else Channel.PORTAL))
     message = _add_message(ticket, body=body, kind=MessageKind.PUBLIC, author=author,
                            author_kind=AuthorKind.AGENT if is_agent else AuthorKind.CUSTOMER,
-                           channel=channel, checked_files=checked, body_html=body_html, external_id=external_id)
+                           channel=channel, checked_files=checked, body_html=body_html, external_id=external_id,
+                           meta=meta)
     _touch(ticket)
     if is_agent:
         if ticket.first_replied_at is None:
@@ -216,7 +230,8 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
     return message
 
 
-def _follow_up(ticket, *, body, author, channel, checked, body_html=None, external_id=None) -> TicketMessage:
+def _follow_up(ticket, *, body, author, channel, checked, body_html=None, external_id=None,
+               meta=None) -> TicketMessage:
     subject = ticket.subject if ticket.subject.lower().startswith("re:") else f"Re: {ticket.subject}"
     follow = Ticket(subject=subject[:200], requester_id=ticket.requester_id, requester_email=ticket.requester_email,
                     requester_name=ticket.requester_name, channel=Channel(channel or ticket.channel),
@@ -224,12 +239,13 @@ def _follow_up(ticket, *, body, author, channel, checked, body_html=None, extern
                     topic=ticket.topic, priority=ticket.priority, priority_rank=ticket.priority_rank,
                     group_id=ticket.group_id, assignee_id=ticket.assignee_id, order_id=ticket.order_id,
                     store_id=ticket.store_id, mailbox_id=ticket.mailbox_id, follow_up_of_id=ticket.id,
-                    status=Status.NEW, version=1)
+                    contact_id=ticket.contact_id, channel_account_id=ticket.channel_account_id,
+                    channel_address=ticket.channel_address, status=Status.NEW, version=1)
     db.session.add(follow)
     db.session.flush()
     message = _add_message(follow, body=body, kind=MessageKind.PUBLIC, author=author,
                            author_kind=AuthorKind.CUSTOMER, channel=follow.channel, checked_files=checked,
-                           body_html=body_html, external_id=external_id)
+                           body_html=body_html, external_id=external_id, meta=meta)
     _event(follow, author, "created", None, follow.channel.value)
     _event(follow, author, "follow_up", None, f"#{ticket.number}")
     notifications.ticket_opened(follow)

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from portal.channels import delivery as channel_delivery
 from portal.channels.email import participants as cc_list
 from portal.errors import DomainError
 from portal.extensions import db
@@ -12,7 +13,7 @@ from portal.markup import render_markdown
 from portal.staff.access import permission_required
 from portal.tickets import bulk, macros, presence, queries, services
 from portal.tickets.forms import ComposerForm, MergeForm, TicketFieldsForm
-from portal.tickets.models import Channel, MessageKind, Priority, Status, Ticket
+from portal.tickets.models import DELIVERY_LABELS, Channel, MessageKind, Priority, Status, Ticket
 from portal.tickets.services import StaleTicket
 from portal.tickets.web import put_error_on_form, send_attachment, uploaded_files
 from portal.urls import safe_next
@@ -84,6 +85,8 @@ def _page(ticket, composer=None, fields=None, merge_form=None, stale=None, statu
                                         assignee=str(ticket.assignee_id or ""), group=str(ticket.group_id or ""),
                                         tags=", ".join(ticket.tags), version=ticket.version)
     fields.fill_choices(queries.agents(), queries.groups())
+    hint = channel_delivery.composer_hint(ticket)
+    composer.template.choices = [("", _("No template"))] + list(hint.templates) if hint and hint.templates else []
     presence.touch(ticket, current_user)  # on a connection of its own: nothing here to commit
     return render_template(
         "tickets/staff_ticket.html", ticket=ticket, messages=queries.thread(ticket, include_notes=True),
@@ -91,7 +94,7 @@ def _page(ticket, composer=None, fields=None, merge_form=None, stale=None, statu
         macros=macros.visible_macros(current_user), others=presence.others(ticket, current_user),
         requester_tickets=queries.requester_tickets(ticket, current_user), stale=stale,
         merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None,
-        **email, **order_sidebar(ticket)), status
+        composer_hint=hint, delivery_labels=DELIVERY_LABELS, **email, **order_sidebar(ticket)), status
 
 
 def email_context(ticket) -> dict:
@@ -166,7 +169,8 @@ def post_message(number):
             if form.cc_sent and cc_list.applies_to(ticket):  # before the reply, whose mail copies the list
                 cc_list.set_participants(ticket, [form.cc.data or ""], actor=current_user)
             services.add_reply(ticket, body=form.body.data, author=current_user, status=form.status.data or None,
-                               attachments=uploaded_files(form.attachments))
+                               attachments=uploaded_files(form.attachments),
+                               meta={"template": form.template.data} if form.template.data else None)
     return _submit(ticket, form, "composer", apply,
                    _("Note added.") if form.kind.data == "note" else _("Reply sent."),
                    after=lambda: presence.leave(ticket, current_user))
