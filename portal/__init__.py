@@ -1,7 +1,7 @@
 """Comptoir: the support site for online shops."""
 from flask import Flask
 
-from portal import channels, database, errors_http, http_security, i18n, inputs, jobs, mail, permissions, search
+from portal import automation, channels, database, errors_http, http_security, i18n, inputs, jobs, mail, permissions, search
 from portal.accounts import auth
 from portal.config import load_config
 from portal.markup import render_markdown
@@ -63,6 +63,7 @@ def register_extensions(app):
     mail.init_app(app)
     jobs.init_app(app)
     channels.init_app(app)
+    automation.init_app(app)
     search.init_app(app)
     i18n.init_app(app)
     app.jinja_env.globals["can"] = permissions.can

@@ -5,6 +5,7 @@ window) and a composer hint. An agent's reply is stored, then sent after commit 
 ("channels.deliver"), retried on failure; the status the provider reports later lands on the message.
 """
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask_babel import gettext as _
 
@@ -15,6 +16,8 @@ from portal.models_base import utcnow
 _SENDERS = {}  # account kind -> send(account, ticket, message) -> provider message id
 _CHECKS = {}  # account kind -> check(account, ticket, meta) raising ValidationError
 _COMPOSER = {}  # account kind -> composer(account, ticket) -> ComposerHint
+
+SENDING_STALE_SECONDS = 600
 
 # A later status never goes back to an earlier one (a late "sent" after "delivered" changes nothing).
 STATUS_ORDER = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4, "failed": 5, "undelivered": 5}
@@ -81,9 +84,9 @@ def deliver(message_id: int) -> None:
     """Send one stored reply through its ticket's provider; the provider's id is kept for status updates."""
     from portal.tickets.models import Ticket, TicketMessage
 
+    if not _claim(message_id):
+        return  # gone, already sent, or being sent by another attempt right now
     message = db.session.get(TicketMessage, message_id)
-    if message is None or message.delivery_status in ("sent", "delivered", "read"):
-        return  # gone, or already sent by an earlier attempt
     ticket = db.session.get(Ticket, message.ticket_id)
     account = _account(ticket)
     if account is None or account.kind not in _SENDERS:
@@ -101,6 +104,23 @@ def deliver(message_id: int) -> None:
     message.external_id = (external_id or message.external_id or "")[:255] or None
     _set(message, "sent", None)
     db.session.commit()
+
+
+def _claim(message_id: int) -> bool:
+    """Take the message for sending (atomic), so an agent's retry beside the worker's own never sends twice.
+    A "sending" left by a worker that died is taken again after SENDING_STALE_SECONDS."""
+    from sqlalchemy import and_, or_, update
+
+    from portal.tickets.models import TicketMessage
+
+    stale = utcnow() - timedelta(seconds=SENDING_STALE_SECONDS)
+    claimed = db.session.execute(update(TicketMessage).where(
+        TicketMessage.id == message_id,
+        or_(TicketMessage.delivery_status.in_(("queued", "failed", "undelivered")),
+            and_(TicketMessage.delivery_status == "sending", TicketMessage.delivery_updated_at < stale)),
+    ).values(delivery_status="sending", delivery_updated_at=utcnow())).rowcount
+    db.session.commit()
+    return bool(claimed)
 
 
 def _set(message, status: str, error: str | None) -> None:

@@ -121,6 +121,10 @@ class TicketGroup(db.Model):
     __tablename__ = "ticket_group"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    # Automatic assignment of its new tickets: none | round_robin | least_open (online agents within capacity).
+    assign_mode: Mapped[str] = mapped_column(String(12), default="none", server_default="none")
+    last_assigned_id: Mapped[int | None] = mapped_column(Integer)  # where round-robin goes on from
+    reassign_when_away: Mapped[bool] = mapped_column(default=False, server_default="0")
     members: Mapped[list[User]] = relationship(secondary=group_members, order_by=User.name)
 
 
@@ -131,6 +135,7 @@ class AgentSetting(db.Model):
     signature: Mapped[str | None] = mapped_column(Text)  # Markdown, below the agent's mailed replies
     availability: Mapped[str] = mapped_column(String(10), default="away")  # online | away (live chat)
     availability_at: Mapped[datetime | None]  # last heartbeat while online
+    capacity: Mapped[int | None] = mapped_column(Integer)  # most open tickets auto-assigned to them (None: no limit)
 
 
 class Ticket(db.Model):
@@ -155,6 +160,12 @@ class Ticket(db.Model):
     channel_address: Mapped[str | None] = mapped_column(String(254))  # where replies go there (number, PSID...)
     first_reply_due_at: Mapped[datetime | None]
     resolution_due_at: Mapped[datetime | None]
+    next_response_due_at: Mapped[datetime | None]  # after each customer message the team has not answered
+    sla_policy_id: Mapped[int | None] = mapped_column(Integer)
+    sla_resolution_left: Mapped[int | None] = mapped_column(Integer)  # business minutes left while paused
+    sla_state: Mapped[str | None] = mapped_column(String(40))  # "warned:first,breached:resolution" flags
+    last_customer_message_at: Mapped[datetime | None]
+    status_changed_at: Mapped[datetime | None]
     first_replied_at: Mapped[datetime | None]
     solved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -180,6 +191,13 @@ class Ticket(db.Model):
               "id"),
         Index("ix_ticket_requester_updated", "requester_id", "updated_at"),
         Index("ix_ticket_status_updated", "status", "updated_at"),
+        # The worker's sweeps (time-based rules, SLA warnings and breaches) read only these indexes.
+        Index("ix_ticket_status_created", "status", "created_at"),
+        Index("ix_ticket_status_changed", "status", "status_changed_at"),
+        Index("ix_ticket_status_customer_message", "status", "last_customer_message_at"),
+        Index("ix_ticket_first_reply_due", "first_reply_due_at"),
+        Index("ix_ticket_next_response_due", "next_response_due_at"),
+        Index("ix_ticket_resolution_due", "resolution_due_at"),
     )
 
     @property
@@ -272,6 +290,7 @@ class TicketEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    rule_id: Mapped[int | None] = mapped_column(Integer)  # a change made by an automation rule or SLA policy
     kind: Mapped[str] = mapped_column(String(20))
     old: Mapped[str | None] = mapped_column(String(200))
     new: Mapped[str | None] = mapped_column(String(200))

@@ -143,6 +143,7 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
         known = user_by_email(email)
         requester = known if known is not None and known.email_verified else None
     checked = files.check_files(attachments)
+    staff_opened = actor is not None and actor.is_staff and actor != requester
     ticket = Ticket(subject=subject, requester_id=getattr(requester, "id", None),
                     requester_email=requester.email if requester else email,
                     requester_name=((requester.name if requester else "") or (name or "").strip())[:120],
@@ -151,10 +152,11 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
                     locale=locale, order_id=order_id, store_id=store_id, follow_up_of_id=getattr(follow_up_of, "id", None),
                     mailbox_id=mailbox_id, contact_id=contact_id, channel_account_id=channel_account_id,
                     channel_address=channel_address,
-                    status=Status.NEW, version=1, created_at=utcnow(), updated_at=utcnow(), waiting_since=utcnow())
+                    status=Status.NEW, version=1, created_at=utcnow(), updated_at=utcnow(), waiting_since=utcnow(),
+                    status_changed_at=utcnow(), last_customer_message_at=None if staff_opened else utcnow())
     db.session.add(ticket)
     db.session.flush()
-    staff_author = actor is not None and actor.is_staff and actor != requester
+    staff_author = staff_opened
     _add_message(ticket, body=body, kind=MessageKind.PUBLIC, author=actor if staff_author else requester,
                  author_kind=AuthorKind.AGENT if staff_author else AuthorKind.CUSTOMER, channel=channel,
                  checked_files=checked, body_html=body_html, external_id=external_id, meta=meta)
@@ -218,7 +220,7 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
         _set_status(ticket, new_status, author)
         notifications.agent_replied(ticket, message)
     else:
-        ticket.waiting_since = message.created_at
+        ticket.waiting_since = ticket.last_customer_message_at = message.created_at
         _event(ticket, author, "customer_reply", None, None)
         if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED):
             if ticket.status == Status.SOLVED:
@@ -240,7 +242,8 @@ def _follow_up(ticket, *, body, author, channel, checked, body_html=None, extern
                     group_id=ticket.group_id, assignee_id=ticket.assignee_id, order_id=ticket.order_id,
                     store_id=ticket.store_id, mailbox_id=ticket.mailbox_id, follow_up_of_id=ticket.id,
                     contact_id=ticket.contact_id, channel_account_id=ticket.channel_account_id,
-                    channel_address=ticket.channel_address, status=Status.NEW, version=1)
+                    channel_address=ticket.channel_address, status=Status.NEW, version=1,
+                    status_changed_at=utcnow(), last_customer_message_at=utcnow())
     db.session.add(follow)
     db.session.flush()
     message = _add_message(follow, body=body, kind=MessageKind.PUBLIC, author=author,
@@ -282,6 +285,7 @@ def _set_status(ticket: Ticket, status: Status, actor: User | None) -> None:
         return
     ticket.status = status
     now = utcnow()
+    ticket.status_changed_at = now
     if status == Status.SOLVED:
         ticket.solved_at = now
     elif status == Status.CLOSED:
