@@ -164,3 +164,28 @@ def redis_server(tmp_path_factory):
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+class Clock:
+    """Moves portal.models_base.utcnow() (every timestamp the product writes or compares) forward."""
+
+    def __init__(self, monkeypatch):
+        self.monkeypatch = monkeypatch
+
+    def advance(self, **delta):
+        from datetime import timedelta
+
+        from portal import models_base
+
+        self.monkeypatch.setattr(models_base, "_clock_offset", models_base._clock_offset + timedelta(**delta))
+
+    def now(self):
+        from portal.models_base import utcnow
+
+        return utcnow()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Let time pass in a test: clock.advance(hours=5); restored afterwards."""
+    return Clock(monkeypatch)

@@ -20,9 +20,11 @@ def list_users(role: Role | str | None = None) -> list[User]:
 
 
 def staff_members() -> list[User]:
-    """Editors, agents and managers, by name then email."""
+    """Editors, agents and managers, by name then email (not the system actor rules act as)."""
+    from portal.permissions import SYSTEM_EMAIL
+
     return list(db.session.scalars(
-        select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.name, User.email)))
+        select(User).where(User.role.in_(STAFF_ROLES), User.email != SYSTEM_EMAIL).order_by(User.name, User.email)))
 
 
 def pending_invites() -> list[StaffInvite]:

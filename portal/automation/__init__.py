@@ -4,3 +4,6 @@ satisfaction surveys. Everything runs through tickets.services, on the worker fo
 
 def init_app(app):
     from portal.automation import models  # noqa: F401  (the tables)
+    from portal.automation import sla
+
+    sla.init_app(app)

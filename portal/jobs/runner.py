@@ -55,11 +55,12 @@ def _periodic(name: str, **args) -> None:
 
 @huey.periodic_task(crontab(minute="*"))
 def every_minute() -> None:
-    """Recover lost jobs; poll the mailboxes."""
+    """Recover lost jobs; poll the mailboxes; SLA warnings and breaches."""
     with _task_app().app_context():
         services.recover()
         db.session.commit()
     _periodic("mail.poll_all")
+    _periodic("sla.sweep")
 
 
 @huey.periodic_task(crontab(minute="17", hour="3"))

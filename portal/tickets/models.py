@@ -161,6 +161,7 @@ class Ticket(db.Model):
     first_reply_due_at: Mapped[datetime | None]
     resolution_due_at: Mapped[datetime | None]
     next_response_due_at: Mapped[datetime | None]  # after each customer message the team has not answered
+    sla_due_at: Mapped[datetime | None]  # the soonest live target of the three: what the queue shows and sorts by
     sla_policy_id: Mapped[int | None] = mapped_column(Integer)
     sla_resolution_left: Mapped[int | None] = mapped_column(Integer)  # business minutes left while paused
     sla_state: Mapped[str | None] = mapped_column(String(40))  # "warned:first,breached:resolution" flags
@@ -198,6 +199,7 @@ class Ticket(db.Model):
         Index("ix_ticket_first_reply_due", "first_reply_due_at"),
         Index("ix_ticket_next_response_due", "next_response_due_at"),
         Index("ix_ticket_resolution_due", "resolution_due_at"),
+        Index("ix_ticket_sla_due", "sla_due_at"),
     )
 
     @property

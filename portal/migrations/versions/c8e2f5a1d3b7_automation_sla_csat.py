@@ -108,6 +108,7 @@ def upgrade():
 
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.add_column(sa.Column('next_response_due_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('sla_due_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('sla_policy_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('sla_resolution_left', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('sla_state', sa.String(length=40), nullable=True))
@@ -120,6 +121,7 @@ def upgrade():
         batch_op.create_index('ix_ticket_first_reply_due', ['first_reply_due_at'], unique=False)
         batch_op.create_index('ix_ticket_next_response_due', ['next_response_due_at'], unique=False)
         batch_op.create_index('ix_ticket_resolution_due', ['resolution_due_at'], unique=False)
+        batch_op.create_index('ix_ticket_sla_due', ['sla_due_at'], unique=False)
     with op.batch_alter_table('ticket_group', schema=None) as batch_op:
         batch_op.add_column(sa.Column('assign_mode', sa.String(length=12), nullable=False, server_default='none'))
         batch_op.add_column(sa.Column('last_assigned_id', sa.Integer(), nullable=True))
@@ -140,10 +142,10 @@ def downgrade():
         batch_op.drop_column('last_assigned_id')
         batch_op.drop_column('assign_mode')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
-        for name in ('ix_ticket_resolution_due', 'ix_ticket_next_response_due', 'ix_ticket_first_reply_due',
+        for name in ('ix_ticket_sla_due', 'ix_ticket_resolution_due', 'ix_ticket_next_response_due', 'ix_ticket_first_reply_due',
                      'ix_ticket_status_customer_message', 'ix_ticket_status_changed', 'ix_ticket_status_created'):
             batch_op.drop_index(name)
-        for name in ('status_changed_at', 'last_customer_message_at', 'sla_state', 'sla_resolution_left',
+        for name in ('sla_due_at', 'status_changed_at', 'last_customer_message_at', 'sla_state', 'sla_resolution_left',
                      'sla_policy_id', 'next_response_due_at'):
             batch_op.drop_column(name)
     op.drop_table('csat_survey')
