@@ -4,6 +4,7 @@ satisfaction surveys. Everything runs through tickets.services, on the worker fo
 
 def init_app(app):
     from portal.automation import models  # noqa: F401  (the tables)
-    from portal.automation import sla
+    from portal.automation import assignment, sla
 
     sla.init_app(app)
+    assignment.init_app(app)

@@ -61,6 +61,7 @@ def every_minute() -> None:
         db.session.commit()
     _periodic("mail.poll_all")
     _periodic("sla.sweep")
+    _periodic("assignment.sweep")
 
 
 @huey.periodic_task(crontab(minute="17", hour="3"))

@@ -77,7 +77,8 @@ def groups():
             return redirect(url_for("desk_admin.groups"))
     return render_template("tickets/groups.html", form=form, groups=queries.groups(), agents=queries.agents(),
                            scopes=group_services.scopes_of(queries.agents()),
-                           memberships=group_services.memberships())
+                           memberships=group_services.memberships(),
+                           capacities=group_services.capacities())
 
 
 @bp.route("/groups/members", methods=["POST"])

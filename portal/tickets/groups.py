@@ -41,12 +41,17 @@ def scopes_of(users) -> dict[int, Scope]:
     return {u.id: found.get(u.id, Scope.ASSIGNED) for u in users}
 
 
+def capacities() -> dict[int, int | None]:
+    return {s.user_id: s.capacity for s in db.session.scalars(select(AgentSetting))}
+
+
 def memberships() -> set[tuple[int, int]]:
     return {(g, u) for g, u in db.session.execute(select(group_members.c.group_id, group_members.c.user_id))}
 
 
 def save_desk_settings(*, actor: User, form) -> None:
-    """Apply the groups page: `member-<group>-<user>` checkboxes and `scope-<user>` choices."""
+    """Apply the groups page: `member-<group>-<user>` checkboxes, `scope-<user>` and `capacity-<user>`, and each
+    group's `assign-<group>` mode and `reassign-<group>` checkbox."""
     require(actor, "staff.manage")
     agents = [u for u in db.session.scalars(select(User)) if can(u, "tickets.work")]
     for group in db.session.scalars(select(TicketGroup)):
@@ -57,3 +62,28 @@ def save_desk_settings(*, actor: User, form) -> None:
             if value not in Scope._value2member_map_:
                 raise ValidationError(_("Choose a scope from the list."), field="scope")
             set_scope(agent, value)
+        capacity = (form.get(f"capacity-{agent.id}") or "").strip()
+        if f"capacity-{agent.id}" in form:
+            set_capacity(agent, capacity)
+    for group in db.session.scalars(select(TicketGroup)):
+        mode = form.get(f"assign-{group.id}")
+        if mode is not None:
+            if mode not in ("none", "round_robin", "least_open"):
+                raise ValidationError(_("Choose an assignment mode from the list."), field="assign")
+            group.assign_mode = mode
+            group.reassign_when_away = bool(form.get(f"reassign-{group.id}"))
+    db.session.flush()
+
+
+def set_capacity(user: User, value: str) -> None:
+    """How many open tickets automatic assignment gives the agent at most ("" for no limit)."""
+    if value == "":
+        number = None
+    elif not value.isdigit() or not 1 <= int(value) <= 1000:
+        raise ValidationError(_("Capacity is a whole number from 1 to 1000, or empty for no limit."),
+                              field="capacity")
+    else:
+        number = int(value)
+    setting = db.session.get(AgentSetting, user.id) or AgentSetting(user_id=user.id, scope=Scope.ASSIGNED)
+    setting.capacity = number
+    db.session.add(setting)
