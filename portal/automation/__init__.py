@@ -5,6 +5,9 @@ satisfaction surveys. Everything runs through tickets.services, on the worker fo
 def init_app(app):
     from portal.automation import models  # noqa: F401  (the tables)
     from portal.automation import assignment, sla
+    from portal.automation import sla_settings  # noqa: F401  (the recompute job)
+    from portal.automation.sla_views import bp as sla_bp
 
     sla.init_app(app)
     assignment.init_app(app)
+    app.register_blueprint(sla_bp)
