@@ -73,6 +73,8 @@ class Defaults:
     CHANNELS_PUBLIC_URL = None  # https://help.shop.example behind a proxy: the URL providers sign (Twilio)
     CHANNEL_MEDIA_MAX_BYTES = 10 * 1024 * 1024  # one MMS/WhatsApp media fetched from the provider
     CHAT_RATE_PER_MINUTE = 30  # widget posts per visitor per minute
+    WISMO_PROMISED_SHIP_DAYS = 3  # an order not shipped after this long goes to a person, not an automatic answer
+    WISMO_TRACKING_STALE_DAYS = 5  # nor does a parcel whose tracking has not moved for this long
 
 
 def _secret_key(instance_path: Path) -> str:
