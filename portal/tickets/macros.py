@@ -13,7 +13,7 @@ from portal.tickets.models import Macro, Priority, Status, TicketGroup
 VARIABLE = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)*)\s*\}\}")
 VARIABLES = ("customer.name", "customer.first_name", "customer.email", "ticket.number", "ticket.subject",
              "ticket.status", "agent.name", "agent.first_name", "site.name", "order.number", "order.status",
-             "order.carrier", "order.tracking_url", "order.eta", "order.items")
+             "order.carrier", "order.tracking_url", "order.eta", "order.items", "team.back_at")
 
 
 def macro_context(ticket, agent, site_name: str) -> dict:
@@ -24,9 +24,29 @@ def macro_context(ticket, agent, site_name: str) -> dict:
         "customer.email": ticket.requester_email, "ticket.number": f"#{ticket.number}",
         "ticket.subject": ticket.subject, "ticket.status": ticket.status.label,
         "agent.name": agent.display_name if agent else "", "agent.first_name": agent.first_name if agent else "",
-        "site.name": site_name,
+        "site.name": site_name, "team.back_at": team_back_at(ticket),
         **order_context(ticket),
     }
+
+
+def team_back_at(ticket) -> str:
+    """When the team is next open by the ticket's business-hours calendar ("" when open now or 24/7)."""
+    from flask_babel import format_datetime
+
+    from portal.automation import sla
+    from portal.models_base import utcnow
+
+    calendar = sla.calendar_for(ticket)
+    now = utcnow()
+    if calendar.always_open or calendar.is_open(now):
+        return ""
+    opening = calendar.next_open(now)
+    if opening is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    return format_datetime(opening.astimezone(ZoneInfo(calendar.tz)).replace(tzinfo=None), "EEEE d MMMM, HH:mm",
+                           rebase=False)
 
 
 def order_context(ticket) -> dict:

@@ -162,3 +162,18 @@ def test_describe_says_due_in_or_overdue(app, clock):
 def test_no_policy_means_no_due_times(app):
     ticket = make_ticket()
     assert ticket.sla_due_at is None and ticket.first_reply_due_at is None
+
+
+def test_the_team_back_at_variable_names_the_next_opening(app, clock):
+    from flask_babel import force_locale
+
+    from portal.tickets.macros import team_back_at
+
+    paris_calendar()
+    ticket = opened_at(clock, datetime(2026, 6, 6, 10, 0))  # Saturday noon in Paris
+    with force_locale("en"):
+        assert team_back_at(ticket) == "Monday 8 June, 09:00"
+    with force_locale("fr"):
+        assert team_back_at(ticket) == "lundi 8 juin, 09:00"
+    clock.advance(days=2)  # Monday 12:00: open
+    assert team_back_at(ticket) == ""
