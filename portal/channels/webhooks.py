@@ -66,7 +66,9 @@ def public_url() -> str:
 def run(handler):
     """Call `handler()` (which returns a JSON-able dict or a Response); map Rejected to its answer, commit once.
 
-    A concurrent delivery of the same provider id loses the unique race: it answers as a duplicate.
+    A concurrent delivery of the same provider id loses the unique race: nothing of it is kept and it
+    answers 503, so a provider that batched other new events in the same POST sends them again (those
+    already stored are then skipped as duplicates) — nothing is lost either way.
     """
     try:
         result = handler()
@@ -75,7 +77,9 @@ def run(handler):
         return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
     except IntegrityError:
         db.session.rollback()
-        return jsonify(outcome="duplicate", reason="already received"), 200
+        response = jsonify(error={"code": "busy", "message": "a copy of this delivery is being stored; retry"})
+        response.headers["Retry-After"] = "5"
+        return response, 503
     db.session.commit()
     if isinstance(result, dict):
         return jsonify(result), 200
