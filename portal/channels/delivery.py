@@ -59,11 +59,12 @@ def handles(ticket) -> bool:
     return account is not None and account.kind in _SENDERS
 
 
-def check_can_send(ticket, meta: dict | None) -> None:
-    """Raise a ValidationError (shown on the composer) when this channel cannot take the reply now."""
+def check_can_send(ticket, meta: dict | None, body: str = "") -> None:
+    """Raise a ValidationError (shown on the composer) when this channel cannot take the reply now.
+    Checks see the reply's text as meta["body"] (an SMS length limit, for instance)."""
     account = _account(ticket)
     if account is not None and account.kind in _CHECKS:
-        _CHECKS[account.kind](account, ticket, meta or {})
+        _CHECKS[account.kind](account, ticket, {**(meta or {}), "body": body})
 
 
 def composer_hint(ticket) -> ComposerHint | None:

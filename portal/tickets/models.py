@@ -200,6 +200,7 @@ class Ticket(db.Model):
         Index("ix_ticket_next_response_due", "next_response_due_at"),
         Index("ix_ticket_resolution_due", "resolution_due_at"),
         Index("ix_ticket_sla_due", "sla_due_at"),
+        Index("ix_ticket_channel_conversation", "channel_account_id", "channel_address"),
     )
 
     @property

@@ -190,7 +190,7 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
     if is_agent:
         _require_staff(author, ticket)
         check_version(ticket, expected_version)
-        channel_delivery.check_can_send(ticket, meta)  # e.g. an opted-out number, WhatsApp's 24-hour window
+        channel_delivery.check_can_send(ticket, meta, body)  # an opted-out number, WhatsApp's 24-hour window
     elif not (customer_can_see(author, ticket) or (author is None and guest_email == ticket.requester_email)
               or (author is None and trusted_sender)):
         raise NotFound(_("We could not find that ticket."))

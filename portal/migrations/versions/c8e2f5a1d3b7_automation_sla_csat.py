@@ -122,6 +122,9 @@ def upgrade():
         batch_op.create_index('ix_ticket_next_response_due', ['next_response_due_at'], unique=False)
         batch_op.create_index('ix_ticket_resolution_due', ['resolution_due_at'], unique=False)
         batch_op.create_index('ix_ticket_sla_due', ['sla_due_at'], unique=False)
+        # A messaging conversation is found by the account and the sender's address (channels.inbound).
+        batch_op.create_index('ix_ticket_channel_conversation', ['channel_account_id', 'channel_address'],
+                              unique=False)
     with op.batch_alter_table('ticket_group', schema=None) as batch_op:
         batch_op.add_column(sa.Column('assign_mode', sa.String(length=12), nullable=False, server_default='none'))
         batch_op.add_column(sa.Column('last_assigned_id', sa.Integer(), nullable=True))
@@ -142,7 +145,7 @@ def downgrade():
         batch_op.drop_column('last_assigned_id')
         batch_op.drop_column('assign_mode')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
-        for name in ('ix_ticket_sla_due', 'ix_ticket_resolution_due', 'ix_ticket_next_response_due', 'ix_ticket_first_reply_due',
+        for name in ('ix_ticket_channel_conversation', 'ix_ticket_sla_due', 'ix_ticket_resolution_due', 'ix_ticket_next_response_due', 'ix_ticket_first_reply_due',
                      'ix_ticket_status_customer_message', 'ix_ticket_status_changed', 'ix_ticket_status_created'):
             batch_op.drop_index(name)
         for name in ('sla_due_at', 'status_changed_at', 'last_customer_message_at', 'sla_state', 'sla_resolution_left',
