@@ -99,6 +99,13 @@ def save_calendar(*, name: str, timezone: str, hours: dict, country: str = "", s
         except ValueError:
             raise ValidationError(_("Line %(num)d: write a date as YYYY-MM-DD.", num=number),
                                   field="closed_dates") from None
+    from portal.orders.models import Store
+    from portal.tickets.models import TicketGroup
+
+    if store_id and db.session.get(Store, store_id) is None:
+        raise ValidationError(_("Choose a store from the list."), field="store_id")
+    if group_id and db.session.get(TicketGroup, group_id) is None:
+        raise ValidationError(_("Choose a group from the list."), field="group_id")
     row = calendar or BusinessCalendar()
     row.name, row.timezone, row.hours = name, timezone.strip(), cleaned
     row.country, row.subdivision, row.closed_dates = country or None, subdivision or None, sorted(set(dates))

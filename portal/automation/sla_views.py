@@ -8,6 +8,7 @@ from portal.automation import sla_settings as settings
 from portal.automation.sla_forms import DAY_LABELS, CalendarForm, PolicyForm
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.inputs import parse_id
 from portal.models_base import utcnow
 from portal.staff.access import permission_required
 from portal.tickets import queries
@@ -63,8 +64,7 @@ def calendar_edit(calendar_id=None):
                 name=form.name.data, timezone=form.timezone.data,
                 hours={day: getattr(form, f"day{day}").data for day in range(7)}, country=form.country.data,
                 subdivision=form.subdivision.data, closed_dates=form.closed_dates.data,
-                store_id=int(form.store_id.data) if form.store_id.data else None,
-                group_id=int(form.group_id.data) if form.group_id.data else None,
+                store_id=parse_id(form.store_id.data), group_id=parse_id(form.group_id.data),
                 is_default=form.is_default.data, calendar=row)
         except DomainError as exc:
             put_error_on_form(form, exc)
@@ -122,9 +122,9 @@ def policy_edit(policy_id=None):
             settings.save_policy(
                 name=form.name.data, first=form.first.data, next_=form.next_.data, resolution=form.resolution.data,
                 priorities=form.priorities.data or [], channels=form.channels.data or [],
-                store_ids=[int(s) for s in form.store_ids.data or [] if s.isdigit()],
-                group_ids=[int(g) for g in form.group_ids.data or [] if g.isdigit()],
-                calendar_id=int(form.calendar_id.data) if (form.calendar_id.data or "").isdigit() else None,
+                store_ids=[i for i in map(parse_id, form.store_ids.data or []) if i],
+                group_ids=[i for i in map(parse_id, form.group_ids.data or []) if i],
+                calendar_id=parse_id(form.calendar_id.data),
                 pause_when_waiting=form.pause_when_waiting.data, warn_before=form.warn_before.data,
                 warn_actions=form.warn_actions.data or [], breach_actions=form.breach_actions.data or [],
                 breach_tag=form.breach_tag.data, enabled=form.enabled.data, policy=row)
