@@ -11,3 +11,6 @@ def init_app(app):
     sla.init_app(app)
     assignment.init_app(app)
     app.register_blueprint(sla_bp)
+    from portal.automation import csat  # the survey job, pages, CLI and solve hook
+
+    csat.init_app(app)

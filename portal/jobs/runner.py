@@ -62,6 +62,7 @@ def every_minute() -> None:
     _periodic("mail.poll_all")
     _periodic("sla.sweep")
     _periodic("assignment.sweep")
+    _periodic("csat.send_due")
 
 
 @huey.periodic_task(crontab(minute="17", hour="3"))
