@@ -5,7 +5,7 @@ lists them. They share channel accounts, the inbound function, delivery and cust
 """
 import importlib
 
-PROVIDERS = ("meta", "sms")
+PROVIDERS = ("meta", "sms", "chat")
 
 
 def init_app(app):

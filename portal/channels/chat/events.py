@@ -1,0 +1,104 @@
+"""The chat's event log: every message and typing signal is a ChatEvent row, and each side reads the
+rows after the last id it has (Server-Sent Events or polling), so any web worker can serve any chat."""
+import json
+import time
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.channels.models import ChatEvent, ChatSession
+from portal.extensions import db
+from portal.models_base import utcnow
+
+BATCH = 100
+STREAM_SECONDS = 25  # then the stream ends and EventSource reconnects (Last-Event-ID): no worker held for long
+POLL_SECONDS = 0.2
+RETRY_MS = 300
+
+
+def publish(session: ChatSession, kind: str, **data) -> ChatEvent:
+    """Add one event for both sides to read (flushes; visible once the caller commits)."""
+    event = ChatEvent(session_id=session.id, kind=kind, data=data, created_at=utcnow())
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def last_id(session_id: int) -> int:
+    return db.session.scalar(select(ChatEvent.id).where(ChatEvent.session_id == session_id)
+                             .order_by(ChatEvent.id.desc()).limit(1)) or 0
+
+
+def messages(session_id: int, limit: int = 500) -> list[ChatEvent]:
+    """The chat's messages (both sides) in order, the newest `limit`."""
+    rows = db.session.scalars(select(ChatEvent).where(ChatEvent.session_id == session_id, ChatEvent.kind == "message")
+                              .order_by(ChatEvent.id.desc()).limit(limit))
+    return list(reversed(rows.all()))
+
+
+def _visible(event: ChatEvent, side: str) -> bool:
+    """Each side's own typing signals are not sent back to it."""
+    return not (event.kind == "typing" and (event.data or {}).get("from") == side)
+
+
+def after(session_id: int, after_id: int, *, side: str, limit: int = BATCH) -> tuple[list[ChatEvent], int]:
+    """The events after `after_id` that `side` ("visitor" or "agent") sees, oldest first, and the last id
+    read (past the ones `side` does not see, so a reader never reads them again)."""
+    rows = list(db.session.scalars(select(ChatEvent).where(ChatEvent.session_id == session_id,
+                                                           ChatEvent.id > after_id)
+                                   .order_by(ChatEvent.id).limit(limit)))
+    return [event for event in rows if _visible(event, side)], (rows[-1].id if rows else after_id)
+
+
+def as_dict(event: ChatEvent) -> dict:
+    return {**(event.data or {}), "id": event.id, "kind": event.kind, "at": event.created_at.isoformat() + "Z"}
+
+
+VISITOR_KEYS = ("id", "kind", "from", "text", "author", "client_id", "seconds", "at")
+
+
+def for_visitor(event: ChatEvent) -> dict:
+    """What the widget gets of an event: the words and who wrote them, nothing of the desk's bookkeeping."""
+    full = as_dict(event)
+    return {key: full[key] for key in VISITOR_KEYS if key in full}
+
+
+def sse(event_id: int | None, payload: dict) -> str:
+    """One Server-Sent Event: its id (what Last-Event-ID names on reconnection) and JSON data."""
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}data: {json.dumps(payload, ensure_ascii=False, separators=(',', ':'))}\n\n"
+
+
+def stream(session_id: int, after_id: int, *, side: str, render, on_poll=None):
+    """Yield SSE text for `side` for at most CHAT_STREAM_SECONDS, reading the database every POLL_SECONDS.
+
+    Each read is its own short transaction (the connection goes back to the pool in between), so a
+    stream holds no lock and no connection while it waits. `on_poll()` runs about every 20 seconds
+    (the visitor's "last seen"); a comment line every 10 seconds keeps proxies from closing the stream.
+    """
+    config = current_app.config
+    deadline = time.monotonic() + float(config.get("CHAT_STREAM_SECONDS", STREAM_SECONDS))
+    pause = float(config.get("CHAT_POLL_SECONDS", POLL_SECONDS))
+    yield f"retry: {RETRY_MS}\n\n"
+    last_beat = last_seen = time.monotonic()
+    while True:
+        try:
+            found, read_to = after(session_id, after_id, side=side)
+            rows = [(event.id, render(event)) for event in found]
+        finally:
+            db.session.rollback()  # end the read: the next one sees what others committed since
+        for event_id, payload in rows:
+            yield sse(event_id, payload)
+        if read_to != after_id and (not rows or rows[-1][0] != read_to):
+            yield f"id: {read_to}\n\n"  # past events this side does not see: where to resume
+        after_id = read_to
+        now = time.monotonic()
+        if on_poll is not None and now - last_seen >= 20:
+            last_seen = now
+            on_poll()
+        if now >= deadline:
+            return
+        if now - last_beat >= 10:
+            last_beat = now
+            yield ": keep-alive\n\n"
+        time.sleep(pause)
