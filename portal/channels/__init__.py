@@ -5,7 +5,7 @@ lists them. They share channel accounts, the inbound function, delivery and cust
 """
 import importlib
 
-PROVIDERS = ("meta", "sms", "chat")
+PROVIDERS = ("meta", "sms", "chat", "phone", "customers")
 
 
 def init_app(app):

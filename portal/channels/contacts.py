@@ -1,6 +1,7 @@
 """Customer records across channels: one contact holds an account, email addresses, phone numbers and
 social ids; messages from any of them land on that contact, and staff can merge two records."""
 import re
+import unicodedata
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -11,7 +12,9 @@ from portal.extensions import db
 from portal.models_base import utcnow
 
 IDENTITY_KINDS = ("email", "phone", "whatsapp", "messenger", "instagram", "chat")
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")  # ASCII digits only
+TRUNK = re.compile(r"(?<=\d)\s*\(0\)")
+MAX_VALUE = 254
 
 
 def normalize(kind: str, value: str) -> str:
@@ -20,10 +23,12 @@ def normalize(kind: str, value: str) -> str:
     if kind == "email":
         return value.lower()
     if kind in ("phone", "whatsapp"):
-        digits = re.sub(r"[\s().\-]", "", value)
+        value = unicodedata.normalize("NFKC", value)  # full-width "＋３３" as typed on some phones
+        # "+33 (0)6 12 34 56 78": the national trunk 0 written after the country code is not dialled.
+        digits = re.sub(r"[\s().\-/]", "", TRUNK.sub("", value))
         if digits.startswith("00"):
             digits = "+" + digits[2:]
-        if not digits.startswith("+") and digits.isdigit():
+        if not digits.startswith("+") and digits.isascii() and digits.isdigit():
             digits = "+" + digits
         return digits
     return value
@@ -35,6 +40,27 @@ def valid_phone(value: str) -> str:
     if not E164.match(number):
         raise ValidationError(_("Enter a phone number in international form, such as +33612345678."), field="number")
     return number
+
+
+def checked(kind: str, value: str) -> str:
+    """The stored form of an identity typed by staff, or a ValidationError on "kind" or "value"."""
+    from portal.accounts.services import valid_email
+
+    if kind not in IDENTITY_KINDS:
+        raise ValidationError(_("Unknown identity type."), field="kind")
+    if kind == "email":
+        return valid_email(value, field="value")
+    if kind in ("phone", "whatsapp"):
+        try:
+            return valid_phone(value)
+        except ValidationError as exc:
+            raise ValidationError(exc.message, field="value") from None
+    value = normalize(kind, value)
+    if not value:
+        raise ValidationError(_("Enter a value."), field="value")
+    if len(value) > MAX_VALUE:
+        raise ValidationError(_("At most %(num)d characters.", num=MAX_VALUE), field="value")
+    return value
 
 
 def find(kind: str, value: str) -> Contact | None:
@@ -56,7 +82,11 @@ def contact_for(kind: str, value: str, *, name: str = "", user=None) -> Contact:
     if kind not in IDENTITY_KINDS:
         raise ValidationError(_("Unknown identity type."), field="kind")
     value = normalize(kind, value)
+    if not value or len(value) > MAX_VALUE:  # refused before anything is written
+        raise ValidationError(_("Enter a value."), field="value")
     contact = find(kind, value)
+    if contact is not None and user is not None:
+        _claim(contact, user, kind, value)
     if contact is None and user is not None:
         contact = contact_for_user(user)
     if contact is None and kind == "email":
@@ -72,6 +102,13 @@ def contact_for(kind: str, value: str, *, name: str = "", user=None) -> Contact:
     return contact
 
 
+def _claim(contact: Contact, user, kind: str, value: str) -> None:
+    """A verified account takes the record of its own address (a guest's tickets before it signed up)."""
+    if contact.user_id is None and kind == "email" and value == user.email and user.email_verified \
+            and db.session.scalar(select(Contact.id).where(Contact.user_id == user.id)) is None:
+        contact.user_id = user.id
+
+
 def _from_account(email: str) -> Contact | None:
     from portal.accounts.queries import user_by_email
 
@@ -83,25 +120,32 @@ def contact_for_user(user) -> Contact:
     """A customer account's contact (created on first use, holding the account's email)."""
     contact = db.session.scalar(select(Contact).where(Contact.user_id == user.id))
     if contact is None:
-        contact = find("email", user.email)
+        # Until the address is verified, anyone could have typed it: it names no one's record yet.
+        verified = bool(getattr(user, "email_verified", False))
+        contact = find("email", user.email) if verified else None
         if contact is not None and contact.user_id is None:
             contact.user_id = user.id
         else:
             contact = Contact(name=user.name or "", user_id=user.id)
             db.session.add(contact)
             db.session.flush()
-            if find("email", user.email) is None:
+            if verified and find("email", user.email) is None:
                 add_identity(contact, "email", user.email)
     return _live(contact)
 
 
 def add_identity(contact: Contact, kind: str, value: str) -> ContactIdentity:
     """Give a contact one more way to be reached; an identity already on another contact is refused."""
+    if kind not in IDENTITY_KINDS:
+        raise ValidationError(_("Unknown identity type."), field="kind")
     value = normalize(kind, value)
+    if not value or len(value) > MAX_VALUE:  # an empty sender would join every such message to one record
+        raise ValidationError(_("Enter a value."), field="value")
+    contact = _live(contact)
     owner = db.session.scalar(select(ContactIdentity).where(ContactIdentity.kind == kind,
                                                             ContactIdentity.value == value))
     if owner is not None:
-        if owner.contact_id == contact.id:
+        if owner.contact_id == contact.id or _live(owner.contact).id == contact.id:
             return owner
         raise ValidationError(_("%(value)s already belongs to another customer; merge the two instead.",
                                 value=value), field="value")
@@ -131,6 +175,8 @@ def merge(source: Contact, target: Contact, *, actor) -> Contact:
 
     if source.id == target.id:
         raise ValidationError(_("Choose two different customers."), field="target")
+    if source.merged_into_id or target.merged_into_id:
+        raise ValidationError(_("This customer was already merged into another one."), field="target")
     if source.user_id and target.user_id:
         raise ValidationError(_("Both customers have an account; they cannot be merged."), field="target")
     for identity in list(source.identities):

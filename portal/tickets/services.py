@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import User
 from portal.accounts.queries import user_by_email
 from portal.accounts.services import valid_email
+from portal.channels import contacts
 from portal.channels import delivery as channel_delivery
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.extensions import db
@@ -143,6 +144,9 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
         known = user_by_email(email)
         requester = known if known is not None and known.email_verified else None
     checked = files.check_files(attachments)
+    if contact_id is None:  # the customer record every channel shares (see portal/channels/contacts.py)
+        contact_id = contacts.contact_for("email", requester.email if requester else email, name=name,
+                                          user=requester).id
     staff_opened = actor is not None and actor.is_staff and actor != requester
     ticket = Ticket(subject=subject, requester_id=getattr(requester, "id", None),
                     requester_email=requester.email if requester else email,

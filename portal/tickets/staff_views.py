@@ -109,13 +109,17 @@ def email_context(ticket) -> dict:
 
 
 def order_sidebar(ticket) -> dict:
-    """The linked order and the requester's recent orders, for the ticket sidebar."""
+    """The linked order, the customer record and its recent orders (by any of its emails), for the sidebar."""
+    from portal.channels import contacts
+    from portal.channels.customers.queries import orders_for
     from portal.orders import queries as order_queries
     from portal.orders.platforms import get as platform_module
 
     linked = order_queries.order_by_id(ticket.order_id) if ticket.order_id else None
-    return {"linked_order": linked, "order_status": order_queries.status_label,
-            "recent_orders": order_queries.recent_orders_for(ticket.requester_email, ticket.requester_id),
+    customer = contacts.of_ticket(ticket)
+    emails = contacts.emails(customer) or [ticket.requester_email]
+    return {"linked_order": linked, "order_status": order_queries.status_label, "customer": customer,
+            "recent_orders": orders_for(emails, ticket.requester_id, limit=5),
             "order_admin_url": platform_module(linked.store.platform.value).admin_url(linked.store, linked)
             if linked else None}
 

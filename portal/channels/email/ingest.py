@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from portal import ratelimit
 from portal.accounts.queries import user_by_email
+from portal.channels import contacts
 from portal.channels.email import machines, parsing, quotes, threading
 from portal.channels.email.models import InboundEmail, Mailbox
 from portal.errors import ValidationError
@@ -232,6 +233,10 @@ def _finish(record: InboundEmail, message, parsed, meta, notes, own: set[str]) -
     for stored, source in zip(message.attachments if meta else (), meta):
         stored.content_id, stored.inline = source.content_id, bool(source.inline)
     ticket = db.session.get(Ticket, message.ticket_id)
+    if ticket.contact_id is None and ticket.requester_email:  # the requester's record (a Cc'd replier is not it)
+        sender = parsed.from_email == ticket.requester_email
+        ticket.contact_id = contacts.contact_for("email", ticket.requester_email,
+                                                 name=parsed.from_name if sender else ticket.requester_name).id
     threading.add_participants(ticket, parsed.cc + [p for p in parsed.to], exclude=own)
     for note in notes:
         tickets.add_system_message(ticket, note, public=False)
