@@ -4,11 +4,14 @@ Due times are computed when the ticket changes (the ticket_changed signal, in th
 kept only while live: a met or abandoned target is cleared and its outcome noted in `sla_state`, so the
 worker's sweep reads an index holding only tickets that can still warn or breach.
 """
+import time
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from flask import has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from portal.automation.business_time import BusinessCalendar, parse_hours, public_holidays
 from portal.automation.models import BusinessCalendar as CalendarRow
@@ -64,9 +67,34 @@ def calendar_for(ticket: Ticket, policy: SlaPolicy | None = None) -> BusinessCal
     return to_calendar(calendar_row_for(ticket, policy))
 
 
-def _policies() -> list[SlaPolicy]:
-    return list(db.session.scalars(select(SlaPolicy).where(SlaPolicy.enabled.is_(True))
-                                   .order_by(SlaPolicy.position, SlaPolicy.id)))
+POLICY_FIELDS = ("id", "name", "priorities", "channels", "store_ids", "group_ids", "first_response_minutes",
+                 "next_response_minutes", "resolution_minutes", "calendar_id", "pause_when_waiting",
+                 "warn_before_minutes", "warn_actions", "breach_actions")
+POLICY_CACHE_SECONDS = 10  # another process's change to the policies applies within this long
+_policy_cache = {"at": None, "rows": None}
+
+
+def _policies() -> list:
+    """The enabled policies in order, as plain snapshots, read at most every POLICY_CACHE_SECONDS per
+    process (every ticket event asks; saving a policy here forgets them at once)."""
+    now = time.monotonic()
+    if _policy_cache["rows"] is None or now - _policy_cache["at"] > POLICY_CACHE_SECONDS:
+        rows = db.session.scalars(select(SlaPolicy).where(SlaPolicy.enabled.is_(True))
+                                  .order_by(SlaPolicy.position, SlaPolicy.id))
+        _policy_cache.update(at=now, rows=[SimpleNamespace(**{f: getattr(r, f) for f in POLICY_FIELDS})
+                                           for r in rows])
+    return _policy_cache["rows"]
+
+
+def forget_policies() -> None:
+    _policy_cache.update(at=None, rows=None)
+
+
+@event.listens_for(Session, "after_flush")
+def _policies_changed(session, _context):
+    """Any write of a policy in this process (a manager's form, a script, a test) forgets the snapshots."""
+    if any(isinstance(row, SlaPolicy) for row in (*session.new, *session.dirty, *session.deleted)):
+        forget_policies()
 
 
 def matches(policy: SlaPolicy, ticket: Ticket) -> bool:
@@ -265,6 +293,7 @@ def escalate(ticket: Ticket, actions: list, target: str, *, breached: bool) -> N
 
 
 def init_app(app):
+    forget_policies()
     if not getattr(ticket_changed, "_sla_connected", False):
         ticket_changed.connect(_on_ticket_changed)
         ticket_changed._sla_connected = True

@@ -198,6 +198,7 @@ def delete_policy(policy: SlaPolicy) -> None:
 
 def schedule_recompute() -> None:
     """Open tickets get due times under the new settings, by the worker, in batches."""
+    sla.forget_policies()
     jobs.enqueue("sla.recompute_open", after_id=0)
 
 

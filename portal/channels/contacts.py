@@ -77,8 +77,11 @@ def _live(contact: Contact | None) -> Contact | None:
     return contact
 
 
-def contact_for(kind: str, value: str, *, name: str = "", user=None) -> Contact:
-    """The contact reached at (kind, value), created with that identity when new."""
+def contact_for(kind: str, value: str, *, name: str = "", user=None, account_checked: bool = False) -> Contact:
+    """The contact reached at (kind, value), created with that identity when new.
+
+    `account_checked`: the caller already looked the address up among accounts (and passes `user` if one
+    is verified), so that lookup is not made twice."""
     if kind not in IDENTITY_KINDS:
         raise ValidationError(_("Unknown identity type."), field="kind")
     value = normalize(kind, value)
@@ -89,12 +92,14 @@ def contact_for(kind: str, value: str, *, name: str = "", user=None) -> Contact:
         _claim(contact, user, kind, value)
     if contact is None and user is not None:
         contact = contact_for_user(user)
-    if contact is None and kind == "email":
+    if contact is None and kind == "email" and not account_checked:
         contact = _from_account(value)
-    if contact is None:
+    if contact is None:  # new: the identity is known to be free (find() just said so; the unique index guards)
         contact = Contact(name=(name or "").strip()[:120])
+        contact.identities.append(ContactIdentity(kind=kind, value=value))
         db.session.add(contact)
         db.session.flush()
+        return contact
     if not any(i.kind == kind and i.value == value for i in contact.identities):
         add_identity(contact, kind, value)
     if name and not contact.name:

@@ -146,7 +146,7 @@ def open_ticket(*, subject: str, body: str, channel: Channel | str, requester: U
     checked = files.check_files(attachments)
     if contact_id is None:  # the customer record every channel shares (see portal/channels/contacts.py)
         contact_id = contacts.contact_for("email", requester.email if requester else email, name=name,
-                                          user=requester).id
+                                          user=requester, account_checked=True).id
     staff_opened = actor is not None and actor.is_staff and actor != requester
     ticket = Ticket(subject=subject, requester_id=getattr(requester, "id", None),
                     requester_email=requester.email if requester else email,
