@@ -68,6 +68,13 @@ def register_commands(app):
         from portal.forum.services import ensure_default_categories
 
         ensure_default_categories()
+        from portal.automation.defaults import install_defaults
+
+        click.echo(f"Default rules: {install_defaults()} added.")
+        from portal.automation.sla_settings import install_defaults as install_sla_defaults
+
+        if install_sla_defaults():
+            click.echo("Default SLA policy added (4 h first response, 24 h next response, 48 h resolution).")
         db.session.commit()
         rebuild_index()
         click.echo("Search index built.")

@@ -33,6 +33,13 @@ def load_demo(content_dir) -> list[str]:
     from portal.orders import demo as order_demo
 
     lines += order_demo.load(users)
+    from portal.automation.defaults import install_defaults
+
+    lines.append(f"Default rules: {install_defaults()} added.")
+    from portal.automation.sla_settings import install_defaults as install_sla_defaults
+
+    if install_sla_defaults():
+        lines.append("Default SLA policy added.")
     db.session.commit()
     from portal.tickets import demo as ticket_demo
 

@@ -4,6 +4,13 @@ satisfaction surveys. Everything runs through tickets.services, on the worker fo
 
 def init_app(app):
     from portal.automation import models  # noqa: F401  (the tables)
+    from portal.automation import engine  # the trigger hook and the rules' jobs (sweep, webhook)
+    from portal.automation.cli import rules_cli
+    from portal.automation.views import bp as rules_bp
+
+    engine.init_app(app)
+    app.register_blueprint(rules_bp)
+    app.cli.add_command(rules_cli)
     from portal.automation import assignment, sla
     from portal.automation import sla_settings  # noqa: F401  (the recompute job)
     from portal.automation.sla_views import bp as sla_bp

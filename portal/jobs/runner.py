@@ -65,6 +65,12 @@ def every_minute() -> None:
     _periodic("csat.send_due")
 
 
+@huey.periodic_task(crontab(minute="*/5"))
+def every_five_minutes() -> None:
+    """Time-based automation rules."""
+    _periodic("rules.sweep")
+
+
 @huey.periodic_task(crontab(minute="17", hour="3"))
 def nightly() -> None:
     """Housekeeping: purge old rows, merge search segments."""

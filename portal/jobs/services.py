@@ -159,6 +159,8 @@ def purge_finished(*, days: int) -> int:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
+    if session.in_nested_transaction():  # a savepoint released: the jobs wait for the real commit
+        return
     pending = session.info.pop("queued_jobs", None)
     if pending and has_app_context():
         for job_id, delay in pending:
@@ -167,4 +169,7 @@ def _after_commit(session):
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
+    # A rolled-back savepoint keeps the list: a job whose row went with it is found missing and skipped.
+    if session.in_nested_transaction():
+        return
     session.info.pop("queued_jobs", None)
