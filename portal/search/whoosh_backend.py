@@ -6,6 +6,7 @@ so no input can be a syntax error.
 """
 import os
 import threading
+import time
 from typing import Iterable
 
 from whoosh.index import EmptyIndexError, LockError, open_dir
@@ -68,18 +69,23 @@ class SearchIndex:
         return self._searcher
 
     def _open(self, name):
-        for _ in range(5):
+        for attempt in range(5):
             name = name or self._generations.ensure_current(SCHEMA, self.writer_timeout)
             try:
                 index = open_dir(self._generations.path(name))
+                searcher = index.searcher()
             except (OSError, EmptyIndexError):
-                if self._generations.current() == name:
+                if self._generations.current() != name:
+                    name = None  # deleted by a rebuild between reading the pointer and opening it
+                elif attempt == 4:
                     raise
-                name = None  # deleted by a rebuild between reading the pointer and opening it
+                else:
+                    # Another process committed and merged away segments of the table of contents
+                    # we had just read: read the newer one.
+                    time.sleep(0.05 * (attempt + 1))
                 continue
             self.close()  # also resets the ranker: segments of another generation
-            self._generation, self._index = name, index
-            self._searcher = index.searcher()
+            self._generation, self._index, self._searcher = name, index, searcher
             return
         raise SearchIndexBusy(f"search index {self.base_path} keeps changing generation")
 

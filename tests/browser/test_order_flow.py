@@ -71,6 +71,7 @@ def test_where_is_my_order_request_gets_a_macro_reply_with_the_tracking_link(
     expect(sidebar).to_contain_text("Shipped")
     expect(sidebar.get_by_role("link", name=TRACKING_NUMBER)).to_have_attribute("href", TRACKING_URL)
 
+    agent.wait_for_load_state()  # desk.js (deferred) listens for the picker once the page has loaded
     agent.locator("#macro-picker").select_option(label=MACRO)
     expect(agent.get_by_label("Message")).to_have_value(
         f"Hi Bea, your order {number} is with Colissimo.\n\nFollow it here: <{TRACKING_URL}>")

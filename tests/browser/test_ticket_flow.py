@@ -80,6 +80,7 @@ def test_portal_request_to_solved_with_note_macro_attachment_and_threaded_mail(
     expect(agent.locator(".message-note")).to_contain_text(NOTE)
 
     expect(agent.get_by_label("Type")).to_have_value("public")
+    agent.wait_for_load_state()  # desk.js (deferred) listens for the picker once the page has loaded
     agent.locator("#macro-picker").select_option(label=MACRO)
     expect(agent.get_by_label("Message")).to_have_value(re.compile(r"^Hi Chloé,\n\nThank you for the photo"))
     agent.get_by_label("Then set status").select_option(label="Pending")
