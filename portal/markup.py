@@ -60,7 +60,7 @@ _CLEANER = nh3.Cleaner(
     clean_content_tags=_DROP_WITH_CONTENT,
     attributes=_ALLOWED_ATTRIBUTES,
     attribute_filter=_filter_attribute,
-    url_schemes={"http", "https", "mailto"},
+    url_schemes={"http", "https", "mailto", "tel"},  # tel: for a help article's "call us" link
     link_rel=None,  # set per link below: only external links get nofollow
     strip_comments=True,
 )
@@ -104,7 +104,7 @@ def _is_external(href: str, base_host: str | None = None) -> bool:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("", "http", "https"):
-        return False  # mailto: (other schemes never get past the sanitiser)
+        return False  # mailto: and tel: (other schemes never get past the sanitiser)
     if not scheme and not url.startswith("//"):
         return False  # path, query or #anchor on our own site
     if not base_host:

@@ -237,6 +237,7 @@ def test_external_link_gets_nofollow_noopener():
         "https://shop.example/kb",
         "HTTPS://Shop.Example:8443/kb",
         "mailto:aide@shop.example",
+        "tel:+33123456789",
     ],
 )
 def test_internal_link_has_no_rel(href):
@@ -350,3 +351,9 @@ def test_concurrent_renders_do_not_mix_documents():
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(render_markdown_toc, docs)) == expected
+
+
+def test_a_call_us_link_keeps_its_tel_href_and_other_schemes_stay_refused():
+    html = render_markdown("[Appelez-nous](tel:+33-1-23-45-67-89) [x](javascript:alert(1)) [y](sms:+331) [z](data:text/html,hi)")
+
+    assert [attrs.get("href") for attrs in links(html)] == ["tel:+33-1-23-45-67-89", None, None, None]

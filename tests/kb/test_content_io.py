@@ -98,3 +98,12 @@ def test_cli_export_writes_files(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     exported = (tmp_path / "out" / "en" / "shipping-delivery" / "where-is-my-order.md").read_text()
     assert exported.startswith("---\ntitle:") and "translation: ou-est-ma-commande" in exported
+
+
+def test_the_contact_article_offers_a_call_link_in_both_languages(app, client):
+    content_io.import_directory(CONTENT)
+    db.session.commit()
+    for path in ("/help/en/articles/contact-us", "/help/fr/articles/nous-contacter"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert 'href="tel:+33199001234"' in page.get_data(as_text=True), path
