@@ -86,6 +86,24 @@ def register_commands(app):
                 password = click.prompt("Manager password", hide_input=True, confirmation_prompt=True)
         click.echo(ensure_manager(email, password))
 
+    @app.cli.command("serve")
+    @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
+    @click.option("--port", type=click.IntRange(1, 65535), default=lambda: int(os.environ.get("PORT", 5000)),
+                  show_default="5000")
+    @click.option("--workers", type=click.IntRange(1, 64), default=lambda: int(os.environ.get("WEB_WORKERS", 2)),
+                  show_default="2", help="Processes (WEB_WORKERS).")
+    @click.option("--threads", type=click.IntRange(1, 256), default=lambda: int(os.environ.get("WEB_THREADS", 16)),
+                  show_default="16", help="Threads per process (WEB_THREADS); live chat streams hold one each.")
+    @click.option("--timeout", type=click.IntRange(5, 3600), default=60, show_default=True,
+                  help="Seconds before a stuck worker is restarted.")
+    @click.option("--access-log", default=None, help="File for the access log ('-' for standard output).")
+    def serve_command(host, port, workers, threads, timeout, access_log):
+        """Run the production server (gunicorn); `portal run` stays the development server."""
+        from portal.ops import server
+
+        db.engine.dispose()  # nothing opened here may be shared with the forked workers
+        server.run(host=host, port=port, workers=workers, threads=threads, timeout=timeout, access_log=access_log)
+
     @app.cli.command("demo")
     def demo_command():
         """Load demo data (idempotent) and print the demo logins."""

@@ -146,6 +146,8 @@ def test_every_get_route_survives_odd_paths_and_queries(app, runner, email):
     failures = []
     for rule in _rules(app, "GET"):
         for url, status in _get_everything(client, rule):
+            if status == 503 and rule.rule == "/healthz":
+                continue  # its answer when the worker is not running, as here; tests/ops checks its body
             if status >= 500:
                 failures.append((rule.rule, url[:120], status))
     assert failures == [], "\n".join(map(str, failures))

@@ -1,5 +1,5 @@
 """Site-wide routes: the front page and the language switch."""
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal.extensions import db
@@ -12,6 +12,18 @@ bp = Blueprint("site", __name__)
 def index():
     """The front page is the help center."""
     return redirect(url_for("help.index"))
+
+
+@bp.route("/healthz")
+def healthz():
+    """Database, search index and worker heartbeat as JSON; 503 when any of them fails."""
+    from portal.ops import health
+
+    body, healthy = health.report()
+    response = jsonify(body)
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/language", methods=["POST"])
