@@ -130,8 +130,11 @@ def register_cli(app):
     from portal.tickets.cli import tickets_cli
     from portal.jobs.cli import jobs_cli, worker_command
     from portal.channels.email.cli import mail_cli
+    from portal.ops.cli import backup_command, restore_command
 
     register_commands(app)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(kb_cli)
     app.cli.add_command(tickets_cli)
