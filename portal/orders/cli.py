@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.orders import csv_import, ingest, services, sync
+from portal.orders import csv_import, ingest, queries, services, sync
 from portal.orders.data import utc
 from portal.orders.models import Order, Platform, Store
 from portal.orders.platforms import bigcommerce
@@ -197,7 +197,8 @@ def _money(value) -> str:
 
 
 def order_data(order: Order) -> dict:
-    """An order as JSON-ready data: money as strings ("59.90"), times in UTC with a Z."""
+    """An order as JSON-ready data: money as strings ("59.90"), times in UTC with a Z; the status the customer
+    sees beside the shop's own words."""
     return {
         "store": {"id": order.store.id, "name": order.store.name, "platform": order.store.platform.value},
         "number": order.number, "external_id": order.external_id, "email": order.email,
@@ -205,8 +206,10 @@ def order_data(order: Order) -> dict:
         "subtotal": _money(order.subtotal), "shipping_total": _money(order.shipping_total),
         "tax_total": _money(order.tax_total), "total": _money(order.total),
         "refunded_total": _money(order.refunded_total), "financial_status": order.financial_status.value,
-        "fulfillment_status": order.fulfillment_status.value, "cancelled_at": _iso(order.cancelled_at),
-        "deleted_at": _iso(order.deleted_at),
+        "fulfillment_status": order.fulfillment_status.value, "platform_status": order.platform_status,
+        "customer_status": {"key": queries.status_key(order), "label": queries.status_label(order)},
+        "cancelled_at": _iso(order.cancelled_at), "cancel_reason": order.cancel_reason,
+        "note": order.note, "tags": list(order.tags or []), "deleted_at": _iso(order.deleted_at),
         "items": [{"sku": i.sku, "title": i.title, "variant": i.variant, "quantity": i.quantity,
                    "unit_price": _money(i.unit_price)} for i in order.items],
         "shipments": [{"carrier": s.carrier, "tracking_number": s.tracking_number, "tracking_url": s.tracking_url,
@@ -245,6 +248,15 @@ def show_command(number, store_id, as_json):
                f"{data['customer_name'] or '-'} <{data['email'] or '-'}>")
     click.echo(f"Total {data['total']} {data['currency']}, payment {data['financial_status']}, "
                f"{data['fulfillment_status']}" + (f", refunded {data['refunded_total']}" if data["refunds"] else ""))
+    shop_words = f" ({data['store']['platform']}: {data['platform_status']})" if data["platform_status"] else ""
+    click.echo(f"Customer sees: {data['customer_status']['label']}{shop_words}")
+    if data["cancelled_at"]:
+        reason = f": {data['cancel_reason']}" if data["cancel_reason"] else ""
+        click.echo(f"Cancelled {data['cancelled_at']}{reason}")
+    if data["note"]:
+        click.echo(f"Note: {' '.join(data['note'].split())}")
+    if data["tags"]:
+        click.echo(f"Tags: {', '.join(data['tags'])}")
     for item in data["items"]:
         click.echo(f"  {item['quantity']} x {item['title']}{' (' + item['variant'] + ')' if item['variant'] else ''}"
                    f"  {item['unit_price']}")

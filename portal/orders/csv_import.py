@@ -10,7 +10,8 @@ UTF-8 (a BOM, as Excel writes it, is fine). One line per item; the lines sharing
                                   or in UTC, 2024-03-01T13:30:00Z (a time without offset is read as UTC)
     currency            required  ISO 4217 code, EUR
     total               required  what the customer paid, 59.90 (a dot, at most two decimals)
-    financial_status    optional  pending (default), paid, partially_refunded, refunded or voided
+    financial_status    optional  pending (default), authorized, partially_paid, paid, partially_refunded,
+                                  refunded, voided or failed
     fulfillment_status  optional  unfulfilled, partial or fulfilled (default: fulfilled when a shipment is given)
     item_sku            optional
     item_title          required

@@ -55,9 +55,22 @@ class OrderData:
     shipping_address: dict = field(default_factory=dict)
     billing_address: dict = field(default_factory=dict)
     note: str | None = None
+    platform_status: str | None = None  # the shop's own status words, for agents
+    tags: list[str] = field(default_factory=list)
     items: list[ItemData] = field(default_factory=list)
     shipments: list[ShipmentData] | None = None  # None: the payload says nothing about shipments
     refunds: list[RefundData] | None = None
+
+
+def tag_list(value) -> list[str]:
+    """Tags from a comma-separated string (Shopify's "tags") or a list: trimmed, each once, in order."""
+    parts = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+    tags: list[str] = []
+    for part in parts:
+        tag = " ".join(str(part).split())[:100]
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
 
 
 def money(value) -> Decimal:

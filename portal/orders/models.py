@@ -31,10 +31,43 @@ PLATFORM_LABELS = {Platform.SHOPIFY: "Shopify", Platform.WOOCOMMERCE: "WooCommer
 
 class FinancialStatus(str, enum.Enum):
     PENDING = "pending"
+    AUTHORIZED = "authorized"  # the bank holds the amount; nothing is charged until the shop captures it
+    PARTIALLY_PAID = "partially_paid"
     PAID = "paid"
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
     VOIDED = "voided"
+    FAILED = "failed"  # declined, or never went through: nothing was charged
+
+    @property
+    def label(self) -> str:
+        """The payment state as agents read it."""
+        return str(FINANCIAL_LABELS[self.value])
+
+    @property
+    def customer_label(self) -> str:
+        """The payment state as the customer reads it."""
+        return str(CUSTOMER_FINANCIAL_LABELS[self.value])
+
+
+# The "payment" context: French agrees these with "paiement", the order steps with "commande".
+FINANCIAL_LABELS = {
+    "pending": _l("Payment pending"), "authorized": _l("Authorized, not captured"),
+    "partially_paid": lazy_pgettext("payment", "Partially paid"), "paid": lazy_pgettext("payment", "Paid"),
+    "partially_refunded": lazy_pgettext("payment", "Partially refunded"),
+    "refunded": lazy_pgettext("payment", "Refunded"), "voided": lazy_pgettext("payment", "Voided"),
+    "failed": _l("Payment failed"),
+}
+CUSTOMER_FINANCIAL_LABELS = {
+    **FINANCIAL_LABELS, "authorized": _l("Payment authorized, not charged yet"),
+    "voided": _l("Payment cancelled"),
+}
+# Why an order was cancelled, in the words Shopify's admin uses for its cancel_reason values.
+CANCEL_REASON_LABELS = {
+    "customer": _l("The customer changed or cancelled the order"), "declined": _l("Payment declined"),
+    "fraud": _l("Fraudulent order"), "inventory": _l("Items unavailable"), "staff": _l("Staff error"),
+    "other": _l("Other"),
+}
 
 
 class FulfillmentStatus(str, enum.Enum):
@@ -83,7 +116,9 @@ class Order(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     shipping_address: Mapped[dict] = mapped_column(JSON, default=dict)
     billing_address: Mapped[dict] = mapped_column(JSON, default=dict)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # the customer's note at checkout, often a delivery instruction
+    platform_status: Mapped[str | None] = mapped_column(String(100))  # the shop's own words: "on-hold"
+    tags: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")  # the shop's order tags
     deleted_at: Mapped[datetime | None]
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -102,6 +137,13 @@ class Order(db.Model):
     @property
     def refunded_total(self) -> Decimal:
         return sum((r.amount for r in self.refunds), Decimal("0"))
+
+    @property
+    def cancel_reason_label(self) -> str | None:
+        """The cancel reason in the reader's language when it is a known one, else as the shop sent it."""
+        if not self.cancel_reason:
+            return None
+        return str(CANCEL_REASON_LABELS.get(self.cancel_reason, self.cancel_reason))
 
 
 # Staff search by name prefix: SQLite serves `customer_name LIKE 'abc%'` (case-insensitive for ASCII) from an

@@ -96,13 +96,23 @@ class Step:
     done: bool
 
 
+CAPTURED = (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED, FinancialStatus.REFUNDED)
+# The payment step names where the money stands: only money actually charged reads "paid".
+PAYMENT_STEPS = {FinancialStatus.AUTHORIZED: "authorized", FinancialStatus.PARTIALLY_PAID: "partially_paid",
+                 FinancialStatus.FAILED: "payment_failed"}
+
+
+def _payment_step(order: Order) -> Step:
+    key = PAYMENT_STEPS.get(order.financial_status, "paid")
+    return Step(key, None, key != "paid" or order.financial_status in CAPTURED)
+
+
 def timeline(order: Order) -> list[Step]:
-    """placed → paid → shipped → delivered, or ending in cancelled / refunded."""
+    """placed → paid (or authorized, partially paid, payment failed) → shipped → delivered, or ending in
+    cancelled / refunded."""
     shipped = [s.shipped_at for s in order.shipments if s.shipped_at]
     delivered = [s.delivered_at for s in order.shipments if s.delivered_at]
-    paid = order.financial_status in (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED,
-                                      FinancialStatus.REFUNDED)
-    steps = [Step("placed", order.placed_at, True), Step("paid", None, paid),
+    steps = [Step("placed", order.placed_at, True), _payment_step(order),
              Step("shipped", min(shipped) if shipped else None,
                   bool(order.shipments) or order.fulfillment_status != FulfillmentStatus.UNFULFILLED),
              Step("delivered", max(delivered) if delivered else None,
@@ -115,8 +125,13 @@ def timeline(order: Order) -> list[Step]:
     return steps
 
 
+# The status keys of an order that is still to be shipped (a failed payment is not: it waits on the customer).
+BEFORE_SHIPPING = ("placed", "authorized", "partially_paid", "paid")
+
+
 def status_key(order: Order) -> str:
-    """One word for lists: cancelled, refunded, delivered, shipped, paid or placed."""
+    """One word for lists: cancelled, refunded, delivered, shipped, paid, partially_paid, authorized,
+    payment_failed or placed."""
     done = [s.key for s in timeline(order) if s.done]
     return done[-1]
 
@@ -138,8 +153,9 @@ def status_label(order: Order) -> str:
 def _labels():
     from flask_babel import lazy_gettext as _l
 
-    return {"placed": _l("Placed"), "paid": _l("Paid"), "shipped": _l("Shipped"), "delivered": _l("Delivered"),
-            "cancelled": _l("Cancelled"), "refunded": _l("Refunded")}
+    return {"placed": _l("Placed"), "authorized": _l("Payment authorized"), "partially_paid": _l("Partly paid"),
+            "payment_failed": _l("Payment failed"), "paid": _l("Paid"), "shipped": _l("Shipped"),
+            "delivered": _l("Delivered"), "cancelled": _l("Cancelled"), "refunded": _l("Refunded")}
 
 
 STATUS_LABELS = _labels()

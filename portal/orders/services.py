@@ -101,12 +101,7 @@ def upsert_order(store: Store, data: OrderData) -> tuple[Order, str]:
     if created:
         order = Order(store_id=store.id, external_id=data.external_id)
         db.session.add(order)
-    for name in ("number", "email", "customer_name", "placed_at", "currency", "subtotal", "shipping_total",
-                 "tax_total", "total", "cancelled_at", "cancel_reason", "shipping_address", "billing_address", "note"):
-        setattr(order, name, getattr(data, name))
-    order.platform_updated_at = data.updated_at or data.placed_at
-    order.financial_status = FinancialStatus(data.financial_status)
-    order.fulfillment_status = FulfillmentStatus(data.fulfillment_status)
+    _copy_fields(order, data)
     order.synced_at = utcnow()
     order.items = [OrderItem(**vars(item)) for item in data.items]
     if data.shipments is not None:
@@ -116,6 +111,20 @@ def upsert_order(store: Store, data: OrderData) -> tuple[Order, str]:
     _link_customer(order)
     db.session.flush()
     return order, "created" if created else "updated"
+
+
+def _copy_fields(order: Order, data: OrderData) -> None:
+    for name in ("number", "email", "customer_name", "placed_at", "currency", "subtotal", "shipping_total",
+                 "tax_total", "total", "cancelled_at", "shipping_address", "billing_address"):
+        setattr(order, name, getattr(data, name))
+    order.platform_updated_at = data.updated_at or data.placed_at
+    order.financial_status = FinancialStatus(data.financial_status)
+    order.fulfillment_status = FulfillmentStatus(data.fulfillment_status)
+    # What the shop says in its own words, kept for agents: the note, the cancel reason, the status, the tags.
+    order.note = str(data.note or "").strip() or None
+    order.cancel_reason = str(data.cancel_reason or "").strip()[:200] or None
+    order.platform_status = str(data.platform_status or "").strip()[:100] or None
+    order.tags = list(data.tags)
 
 
 def _replace_shipments(order: Order, shipments: list[ShipmentData]) -> None:

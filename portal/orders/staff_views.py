@@ -35,9 +35,9 @@ def show(order_id):
     order = queries.order_by_id(order_id) or abort(404)
     tickets = list(db.session.scalars(select(Ticket).where(Ticket.order_id == order.id, staff_filter(current_user))
                                       .order_by(Ticket.created_at.desc())))
+    admin_url = platform_module(order.store.platform.value).admin_url(order.store, order)
     return render_template("orders/staff_order.html", order=order, steps=queries.timeline(order), tickets=tickets,
-                           local=queries.local_time, admin_url=platform_module(order.store.platform.value)
-                           .admin_url(order.store, order))
+                           customer_status=queries.status_label(order), local=queries.local_time, admin_url=admin_url)
 
 
 @bp.route("/orders/<int:order_id>/log", methods=["POST"])

@@ -141,7 +141,8 @@ def bigcommerce_order(order_id=250, status_id=2, **overrides) -> dict:
         "date_modified": "Sat, 02 Mar 2024 09:00:00 +0100", "status_id": status_id, "status": "Shipped",
         "subtotal_ex_tax": "49.9750", "subtotal_inc_tax": "59.9700", "total_tax": "9.9950",
         "shipping_cost_inc_tax": "4.9000", "total_inc_tax": "64.8700", "refunded_amount": "0.0000",
-        "currency_code": "EUR", "customer_message": "",
+        "currency_code": "EUR", "payment_status": "captured", "payment_method": "Credit Card", "customer_message": "",
+        "staff_notes": "",
         "billing_address": {"first_name": "Jane", "last_name": "Doe", "street_1": "1 Rue de Rivoli",
                             "city": "Paris", "zip": "75001", "country": "France", "country_iso2": "FR",
                             "email": "Jane.Doe@example.com"},
@@ -170,11 +171,12 @@ def bigcommerce_addresses(order_id=250) -> list:
              "city": "Paris", "zip": "75001", "country": "France", "email": "jane.doe@example.com"}]
 
 
-def serve_bigcommerce_order(httpserver, order_id=250, token=None, **order_overrides) -> None:
-    """Stand in for the v2 API endpoints a BigCommerce order is fetched from."""
+def serve_bigcommerce_order(httpserver, order_id=250, token=None, shipments=None, **order_overrides) -> None:
+    """Stand in for the v2 API endpoints a BigCommerce order is fetched from (one shipment unless told)."""
     headers = {"X-Auth-Token": token} if token else None
     base = f"/v2/orders/{order_id}"
     httpserver.expect_request(base, headers=headers).respond_with_json(bigcommerce_order(order_id, **order_overrides))
     httpserver.expect_request(f"{base}/products").respond_with_json(bigcommerce_products(order_id))
-    httpserver.expect_request(f"{base}/shipments").respond_with_json(bigcommerce_shipments(order_id))
+    httpserver.expect_request(f"{base}/shipments").respond_with_json(
+        bigcommerce_shipments(order_id) if shipments is None else shipments)
     httpserver.expect_request(f"{base}/shipping_addresses").respond_with_json(bigcommerce_addresses(order_id))

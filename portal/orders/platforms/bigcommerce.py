@@ -7,10 +7,11 @@ from portal.orders.data import ItemData, OrderData, RefundData, ShipmentData, mo
 SECRET_HEADER = "X-Comptoir-Webhook-Secret"
 ORDER_TOPICS = {"store/order/created", "store/order/updated", "store/order/statusUpdated"}
 TOPICS = ORDER_TOPICS
-# status_id -> (financial, fulfillment)
+AUTHORIZED_ONLY = {"authorized", "capture pending"}  # payment_status while the amount is held, not yet charged
+# status_id -> (financial, fulfillment); 6 "Declined": the seller refused the order for lack of payment.
 STATUS = {0: ("pending", "unfulfilled"), 1: ("pending", "unfulfilled"), 2: ("paid", "fulfilled"),
           3: ("paid", "partial"), 4: ("refunded", "unfulfilled"), 5: ("voided", "unfulfilled"),
-          6: ("voided", "unfulfilled"), 7: ("pending", "unfulfilled"), 8: ("paid", "unfulfilled"),
+          6: ("failed", "unfulfilled"), 7: ("pending", "unfulfilled"), 8: ("paid", "unfulfilled"),
           9: ("paid", "unfulfilled"), 10: ("paid", "fulfilled"), 11: ("paid", "unfulfilled"),
           12: ("pending", "unfulfilled"), 13: ("paid", "unfulfilled"), 14: ("partially_refunded", "unfulfilled")}
 
@@ -52,9 +53,26 @@ def _address(a) -> dict:
     return {k: v for k, v in out.items() if v}
 
 
+def _financial(o: dict, financial: str) -> str:
+    """The status says the order moves on; payment_status says whether the money was only authorized or declined."""
+    payment = str(o.get("payment_status") or "").lower()
+    if payment in AUTHORIZED_ONLY and financial in ("pending", "paid"):
+        return "authorized"
+    if payment == "declined" and financial == "pending":
+        return "failed"
+    return financial
+
+
+def platform_status(o: dict) -> str | None:
+    """BigCommerce's order status and payment status as its control panel shows them: "Awaiting Fulfillment /
+    authorized"."""
+    return " / ".join(str(part) for part in (o.get("status"), o.get("payment_status")) if part) or None
+
+
 def parse_order(o: dict, products: list[dict], shipments: list[dict], shipping_addresses=None) -> OrderData:
     billing = o.get("billing_address") or {}
     financial, fulfillment = STATUS.get(int(o.get("status_id") or 0), ("pending", "unfulfilled"))
+    financial = _financial(o, financial)
     refunded = money(o.get("refunded_amount"))
     refunds = [RefundData(amount=refunded, created_at=utc(o.get("date_modified")), external_id=f"{o['id']}-refunds")] \
         if refunded > 0 else []
@@ -75,7 +93,8 @@ def parse_order(o: dict, products: list[dict], shipments: list[dict], shipping_a
         fulfillment_status=fulfillment,
         cancelled_at=utc(o.get("date_modified")) if int(o.get("status_id") or 0) == 5 else None,
         shipping_address=_address((shipping_addresses or [{}])[0]), billing_address=_address(billing),
-        note=o.get("customer_message") or None, items=items, shipments=ships, refunds=refunds)
+        note=o.get("customer_message") or None, platform_status=platform_status(o), items=items, shipments=ships,
+        refunds=refunds)
 
 
 def admin_url(store, order) -> str:

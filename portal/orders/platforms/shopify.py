@@ -1,11 +1,13 @@
 """Shopify: X-Shopify-Hmac-Sha256 webhooks, order/fulfillment/refund payloads, REST backfill with Link cursors."""
-from portal.orders.data import ItemData, OrderData, RefundData, ShipmentData, money, utc
+from portal.orders.data import ItemData, OrderData, RefundData, ShipmentData, money, tag_list, utc
 from portal.orders.platforms import hmac_base64_matches
 
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
 TOPICS = ORDER_TOPICS | {"fulfillments/create", "fulfillments/update", "refunds/create"}
-FINANCIAL = {"pending": "pending", "authorized": "pending", "paid": "paid", "partially_paid": "pending",
-             "partially_refunded": "partially_refunded", "refunded": "refunded", "voided": "voided"}
+# financial_status -> ours. "expired": the authorization lapsed before capture, so nothing was charged.
+FINANCIAL = {"pending": "pending", "authorized": "authorized", "partially_paid": "partially_paid", "paid": "paid",
+             "partially_refunded": "partially_refunded", "refunded": "refunded", "voided": "voided",
+             "expired": "failed"}
 FULFILLMENT = {None: "unfulfilled", "": "unfulfilled", "partial": "partial", "fulfilled": "fulfilled",
                "restocked": "unfulfilled"}
 
@@ -48,6 +50,12 @@ def parse_refund(r: dict) -> RefundData:
                       created_at=utc(r.get("processed_at") or r.get("created_at")))
 
 
+def platform_status(o: dict) -> str:
+    """Shopify's two statuses as its admin lists them: "authorized / unfulfilled"."""
+    return " / ".join(str(part) for part in (o.get("financial_status"), o.get("fulfillment_status") or "unfulfilled")
+                      if part)
+
+
 def parse_order(o: dict) -> OrderData:
     """An order payload (webhook or REST) in the neutral shape."""
     customer = o.get("customer") or {}
@@ -64,9 +72,9 @@ def parse_order(o: dict) -> OrderData:
         subtotal=money(o.get("subtotal_price")), shipping_total=shipping_total, tax_total=money(o.get("total_tax")),
         total=money(o.get("total_price")), financial_status=FINANCIAL.get(o.get("financial_status"), "pending"),
         fulfillment_status=FULFILLMENT.get(o.get("fulfillment_status"), "unfulfilled"),
-        cancelled_at=utc(o.get("cancelled_at")), cancel_reason=o.get("cancel_reason"),
+        cancelled_at=utc(o.get("cancelled_at")), cancel_reason=str(o.get("cancel_reason") or "") or None,
         shipping_address=_address(o.get("shipping_address")), billing_address=_address(o.get("billing_address")),
-        note=o.get("note"), items=items,
+        note=o.get("note") or None, platform_status=platform_status(o), tags=tag_list(o.get("tags")), items=items,
         shipments=[parse_shipment(f) for f in o.get("fulfillments") or []] if "fulfillments" in o else None,
         refunds=[parse_refund(r) for r in o.get("refunds") or []] if "refunds" in o else None)
 

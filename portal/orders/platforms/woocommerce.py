@@ -4,11 +4,13 @@ from portal.orders.platforms import hmac_base64_matches
 
 ORDER_TOPICS = {"order.created", "order.updated"}
 TOPICS = ORDER_TOPICS | {"order.deleted"}
-# status -> (financial, fulfillment)
+# status -> (financial, fulfillment). "on-hold" awaits the payment's confirmation (a bank transfer, a check);
+# "failed" was declined or never went through; "checkout-draft" is a checkout not finished yet.
 STATUS = {"pending": ("pending", "unfulfilled"), "on-hold": ("pending", "unfulfilled"),
-          "processing": ("paid", "unfulfilled"), "completed": ("paid", "fulfilled"),
-          "cancelled": ("voided", "unfulfilled"), "refunded": ("refunded", "unfulfilled"),
-          "failed": ("pending", "unfulfilled"), "trash": ("voided", "unfulfilled")}
+          "checkout-draft": ("pending", "unfulfilled"), "processing": ("paid", "unfulfilled"),
+          "completed": ("paid", "fulfilled"), "cancelled": ("voided", "unfulfilled"),
+          "refunded": ("refunded", "unfulfilled"), "failed": ("failed", "unfulfilled"),
+          "trash": ("voided", "unfulfilled")}
 
 
 def verify(secret: str, raw: bytes, headers) -> bool:
@@ -84,7 +86,8 @@ def parse_order(o: dict) -> OrderData:
         financial_status=financial, fulfillment_status=fulfillment,
         cancelled_at=utc(o.get("date_modified_gmt") + "Z") if cancelled and o.get("date_modified_gmt") else None,
         shipping_address=_address(o.get("shipping")), billing_address=_address(billing),
-        note=o.get("customer_note") or None, items=items, shipments=_tracking(o), refunds=refunds)
+        note=o.get("customer_note") or None, platform_status=str(o.get("status") or "") or None, items=items,
+        shipments=_tracking(o), refunds=refunds)
 
 
 def admin_url(store, order) -> str:
