@@ -1,7 +1,13 @@
-"""Fixtures that read as the spec: an app on a real SQLite file and a real Whoosh index in a temp dir."""
+"""Fixtures that read as the spec: an app on a real SQLite file and a real Whoosh index in a temp dir.
+
+With PORTAL_TEST_DATABASE=postgresql the same tests run on a private PostgreSQL cluster instead (each test on
+its own database copied from a migrated template), the path for shops on several machines.
+"""
+import os
 import shutil
 import socket
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -12,11 +18,44 @@ from portal.extensions import db
 PASSWORD = "correct-horse-9"
 
 
+DATABASE = os.environ.get("PORTAL_TEST_DATABASE", "sqlite")
+PG_DATABASE, PG_TEMPLATE = ".test-database", ".test-template"  # marker files in a PostgreSQL test's instance
+_postgres = None
+
+
+def _postgres_server(tmp_path_factory):
+    global _postgres
+    if _postgres is None:
+        from tests.postgres_server import PostgresServer, postgres_available
+
+        if not postgres_available():
+            pytest.exit("PORTAL_TEST_DATABASE=postgresql needs PostgreSQL (bin/test installs it)", returncode=3)
+        import tempfile
+
+        # Not under pytest's temporary folder: that one is private to this user, and the cluster may run as
+        # the postgres user.
+        _postgres = PostgresServer(tempfile.mkdtemp(prefix="comptoir-pg-")).start()
+    return _postgres
+
+
+def pytest_sessionfinish(session):
+    if _postgres is not None:
+        _postgres.stop()
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
-    """A database file upgraded through the real migrations once; each test gets a copy."""
+    """A database upgraded through the real migrations once; each test gets a copy (a file, or on
+    PostgreSQL a database made from it)."""
     instance = tmp_path_factory.mktemp("template-instance")
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test"})
+    config = {"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test"}
+    if DATABASE == "postgresql":
+        from tests.postgres_server import TEMPLATE
+
+        server = _postgres_server(tmp_path_factory)
+        server.execute(f"CREATE DATABASE {TEMPLATE}")
+        config["SQLALCHEMY_DATABASE_URI"] = server.url(TEMPLATE)
+    app = create_app(config)
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -25,20 +64,52 @@ def template_db(tmp_path_factory):
     return instance / "portal.db"
 
 
+def place_database(template_db, instance: Path) -> dict:
+    """Give `instance` its own copy of the test database; returns the create_app settings that use it.
+
+    SQLite: the template file copied in. PostgreSQL: a database made from the template (or from the database
+    named in the instance's .test-template, e.g. the browser tests' starter help center), named in
+    .test-database so every app built on this instance in the test shares it.
+    """
+    if DATABASE != "postgresql":
+        if not (instance / "portal.db").exists():
+            shutil.copy(template_db, instance / "portal.db")
+        return {}
+    from tests.postgres_server import TEMPLATE
+
+    marker = instance / PG_DATABASE
+    if not marker.exists():
+        source = (instance / PG_TEMPLATE).read_text() if (instance / PG_TEMPLATE).exists() else TEMPLATE
+        marker.write_text(_postgres.copy_of(source))
+    return {"SQLALCHEMY_DATABASE_URI": marker.read_text()}
+
+
+def subprocess_env(app) -> dict:
+    """Environment for a `portal ...` subprocess on this test's instance and database."""
+    env = {**os.environ, "PORTAL_INSTANCE_PATH": str(app.instance_path), "PORTAL_SECRET_KEY": "test-secret"}
+    if DATABASE == "postgresql":
+        env["PORTAL_DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+    return env
+
+
 @pytest.fixture
 def make_app(tmp_path, template_db):
     """Build an app on a fresh copy of the template database; overrides go to create_app."""
     def build(**overrides):
         instance = tmp_path / "instance"
         instance.mkdir(exist_ok=True)
-        if not (instance / "portal.db").exists():
-            shutil.copy(template_db, instance / "portal.db")
+        database = place_database(template_db, instance)
         config = {"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret",
                   "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost", "MAIL_SERVER": None,
-                  "QUEUE_IMMEDIATE": True}
+                  "QUEUE_IMMEDIATE": True, **database,
+                  # Test receivers (pytest-httpserver) listen on 127.0.0.1, which production refuses.
+                  "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": True}
         config.update(overrides)
         return create_app(config)
-    return build
+    yield build
+    marker = tmp_path / "instance" / PG_DATABASE
+    if DATABASE == "postgresql" and marker.exists():
+        _postgres.drop(marker.read_text())
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.accounts.models import Role
 from portal.extensions import db
+from tests.conftest import PG_DATABASE, PG_TEMPLATE, place_database
 from tests.factories import PASSWORD, make_user
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
@@ -35,8 +36,8 @@ def starter_instance(tmp_path_factory, template_db):
     from portal.kb.content_io import import_directory
 
     instance = tmp_path_factory.mktemp("starter-instance")
-    shutil.copy(template_db, instance / "portal.db")
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret"})
+    database = place_database(template_db, instance)
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret", **database})
     with app.app_context():
         report = import_directory(CONTENT)
         db.session.commit()
@@ -46,6 +47,8 @@ def starter_instance(tmp_path_factory, template_db):
         db.session.remove()
         db.engine.dispose()
     app.extensions["search"].close()
+    if database:  # PostgreSQL: each live app gets its own copy of this database, as of a file
+        (instance / PG_DATABASE).rename(instance / PG_TEMPLATE)
     return instance
 
 

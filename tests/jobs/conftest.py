@@ -10,6 +10,7 @@ import pytest
 
 from portal.extensions import db
 from portal.jobs.models import Job
+from tests.conftest import PG_DATABASE
 
 PORTAL = str(Path(sys.executable).parent / "portal")
 
@@ -22,6 +23,8 @@ class Worker:
 
     def start(self):
         env = {**os.environ, "PORTAL_INSTANCE_PATH": str(self.instance), "PORTAL_SECRET_KEY": "test-secret"}
+        if (self.instance / PG_DATABASE).exists():  # the PostgreSQL run: the worker uses the test's database
+            env["PORTAL_DATABASE_URL"] = (self.instance / PG_DATABASE).read_text()
         env.update({f"PORTAL_{key}": str(value) for key, value in self.settings.items()})
         self.log = open(self.instance / "worker.log", "ab")
         self.process = subprocess.Popen([PORTAL, "worker", "--threads", "2"], env=env, stdout=self.log,

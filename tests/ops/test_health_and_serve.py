@@ -11,7 +11,7 @@ from pathlib import Path
 
 from portal.extensions import db
 from portal.jobs import services as jobs
-from tests.conftest import free_port
+from tests.conftest import free_port, subprocess_env
 
 PORTAL = str(Path(sys.executable).parent / "portal")
 
@@ -69,9 +69,8 @@ def _get(url: str, timeout=5):
 
 
 def test_portal_serve_runs_gunicorn_workers_that_answer_and_stop_cleanly(app, tmp_path):
-    instance = Path(app.instance_path)
     port = free_port()
-    env = {**os.environ, "PORTAL_INSTANCE_PATH": str(instance), "PORTAL_SECRET_KEY": "test-secret"}
+    env = subprocess_env(app)
     log = open(tmp_path / "serve.log", "wb")
     process = subprocess.Popen([PORTAL, "serve", "--port", str(port), "--workers", "2", "--threads", "4"],
                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
