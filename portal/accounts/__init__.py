@@ -1,1 +1,2 @@
-"""Accounts: users and roles, login, sign-up, email links, passwords and the staff team."""
+"""Accounts: users and roles, login (with two-factor login), sign-up, email links, passwords, sessions and
+the staff team."""

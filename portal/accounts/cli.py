@@ -1,4 +1,5 @@
-"""`portal users …`: create accounts, list them, change roles (through the account services)."""
+"""`portal users …`: create accounts, list them, change roles, reset two-factor login (through the account
+services)."""
 import functools
 import json
 import sys
@@ -7,7 +8,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from portal.accounts import queries, services
+from portal.accounts import queries, services, two_factor
 from portal.accounts.models import Role
 from portal.errors import DomainError
 from portal.extensions import db
@@ -93,3 +94,19 @@ def set_role_command(email, role):
         fail(exc.message)
     db.session.commit()
     click.echo(f"{user.email} is now {user.role.value}.")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+@in_english
+def reset_two_factor_command(email):
+    """Turn off two-factor login of EMAIL (phone and recovery codes lost); all their sessions end."""
+    user = queries.user_by_email(services.normalise_email(email))
+    if user is None:
+        fail(f"No account with the email {email}.")
+    try:
+        two_factor.reset(actor=None, user=user)
+    except DomainError as exc:
+        fail(exc.message)
+    db.session.commit()
+    click.echo(f"Two-factor login of {user.email} is off: they can log in with their password and set it up again.")

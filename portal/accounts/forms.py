@@ -83,3 +83,33 @@ class InviteForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role])
+
+
+def _one_time_code(label=_l("6-digit code from your app")):
+    return StringField(label, validators=[InputRequired(message=_l("Enter the 6-digit code from your app."))],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false",
+                                  "autocapitalize": "off", "maxlength": "9", "size": "9"})
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """The second step of a login, or the confirmation of a new setup."""
+    code = _one_time_code()
+
+
+class RecoveryCodeForm(FlaskForm):
+    recovery_code = StringField(_l("Recovery code"),
+                                validators=[InputRequired(message=_l("Enter one of your recovery codes."))],
+                                render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"})
+
+
+class SecretConfirmForm(FlaskForm):
+    """A sensitive change confirmed with the password (turning two-factor login off, new recovery codes)."""
+    password = _password(_l("Current password"), "current-password", _l("Enter your current password."))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class SecurityPolicyForm(FlaskForm):
+    require_staff_two_factor = BooleanField(_l("Require two-factor login for every staff member"))

@@ -1,4 +1,4 @@
-"""Accounts: users with one role, login attempts for throttling, staff invitations."""
+"""Accounts: users with one role, login attempts for throttling, staff invitations, two-factor login."""
 import enum
 from datetime import datetime
 
@@ -44,6 +44,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Raised to end every other session at once (see get_id); it is in every session id and remember cookie.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Two-factor login (portal/accounts/two_factor.py): the TOTP secret, Fernet-encrypted; on once confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]  # the time step of the last accepted code: a code works once
 
     # The desk lists agents and managers on every queue and ticket page: without this index that is a
     # scan of every customer account.
@@ -67,9 +73,14 @@ class User(UserMixin, db.Model):
 
         return fingerprint(self.password_hash)
 
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
+
     def get_id(self) -> str:
-        """Session id "<id>.<password fingerprint>": a password change signs out other sessions."""
-        return f"{self.id}.{self.password_fingerprint()}"
+        """Session id "<id>.<password fingerprint>.<epoch>": a password change or a raised epoch ends
+        other sessions and remember-me cookies."""
+        return f"{self.id}.{self.password_fingerprint()}.{self.session_epoch or 0}"
 
     @property
     def display_name(self) -> str:
@@ -108,3 +119,22 @@ class StaffInvite(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
+
+
+class RecoveryCode(db.Model):
+    """One single-use recovery code of a user's two-factor login, stored hashed."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class SecurityPolicy(db.Model):
+    """The site's security settings, one row (id 1), changed by managers at /staff/settings/security."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    require_staff_two_factor: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime | None]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

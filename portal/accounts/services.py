@@ -16,8 +16,8 @@ from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal import ratelimit
-from portal.accounts import tokens
+from portal import audit, ratelimit
+from portal.accounts import sessions, tokens
 from portal.accounts.models import STAFF_ROLES, LoginAttempt, Role, StaffInvite, User
 from portal.accounts.queries import user_by_email
 from portal.errors import Conflict, RateLimited, ValidationError
@@ -98,6 +98,9 @@ def _password_matches(user: User | None, password: str) -> bool:
         check_password_hash(_dummy_hash(), password or "")
         return False
     return check_password_hash(user.password_hash, password or "")
+
+
+password_matches = _password_matches
 
 
 # --- mail ---------------------------------------------------------------------------------------
@@ -206,8 +209,9 @@ def _record_failure(email: str, ip: str) -> None:
 
 
 def authenticate(*, email: str, password: str, ip: str, device_token: str | None = None) -> User:
-    """The user these credentials name. Raises RateLimited, or ValidationError with the same
-    message for an unknown email and a wrong password; failures are flushed, so commit them."""
+    """The user these credentials name (a second factor may still be due: sessions.record_login ends it).
+    Raises RateLimited, or ValidationError with the same message for an unknown email and a wrong
+    password; failures are flushed, so commit them."""
     email, ip = normalise_email(email), ip or "unknown"
     if _throttled(email, ip, trusted_device=device_trusted(device_token, email)):
         minutes = max(1, current_app.config["LOGIN_WINDOW_SECONDS"] // 60)
@@ -216,11 +220,11 @@ def authenticate(*, email: str, password: str, ip: str, device_token: str | None
     user = user_by_email(email)
     if not _password_matches(user, password):
         _record_failure(email, ip)
+        sessions.record_failed_login(user=user, reason="password")
         raise ValidationError(_("Email or password is incorrect."))
     if not user.active:
         raise ValidationError(_("This account is disabled. Please contact us if you think this is a mistake."))
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
-    user.last_login_at = utcnow()
     db.session.flush()
     return user
 
@@ -262,7 +266,7 @@ def reset_password(*, token: str, password: str) -> User:
     if newly_verified:  # the link reached the mailbox: the address is confirmed
         user.email_verified_at = utcnow()
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
-    db.session.flush()
+    _password_changed(user)
     if newly_verified:
         email_verified.send(user)
     return user
@@ -273,8 +277,15 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     if not _password_matches(user, current_password):
         raise ValidationError(_("Your current password is incorrect."), field="current_password")
     user.password_hash = generate_password_hash(_check_password(new_password, field="new_password"))
-    db.session.flush()
+    _password_changed(user)
     return user
+
+
+def _password_changed(user: User) -> None:
+    """Every other session ends (the entry point logs this browser in again); audited for staff."""
+    sessions.end_other_sessions(user=user)
+    if user.is_staff:
+        audit.record(user, "password.changed", user)
 
 
 # --- email change -------------------------------------------------------------------------------
@@ -327,6 +338,7 @@ def invite_staff(*, actor: User, email: str, role: Role) -> StaffInvite:
                          expires_at=utcnow() + timedelta(seconds=max_age))
     db.session.add(invite)
     db.session.flush()
+    audit.record(actor, "team.invited", email, {"role": role.value})
     _send("staff_invite", to=email, subject=_l("You are invited to join the %(site)s team",
                                                 site=current_app.config["SITE_NAME"]),
           inviter=actor, role=role, days=max(1, max_age // 86400),
@@ -348,6 +360,7 @@ def accept_invite(*, token: str, name: str, password: str) -> User:
     invite = invite_for_token(token)
     name, password = _clean_name(name, required=True), _check_password(password)
     user = user_by_email(invite.email)
+    before = user.role.value if user is not None else None
     if user is None:
         user = create_user(email=invite.email, role=invite.role, password=password, name=name)
     else:  # the link reached their mailbox, which is as good as a password reset
@@ -356,6 +369,7 @@ def accept_invite(*, token: str, name: str, password: str) -> User:
         user.email_verified_at = user.email_verified_at or utcnow()
     invite.accepted_at = utcnow()
     db.session.flush()
+    audit.record(user, "team.joined", user, {"role": invite.role.value, "previous_role": before})
     return user
 
 
@@ -371,6 +385,8 @@ def change_role(*, actor: User | None, user: User, role: Role) -> User:
         if not others:
             raise Conflict(_("%(email)s is the last manager: make someone else a manager first.",
                              email=user.email), field="role")
-    user.role = role
+    before, user.role = user.role, role
     db.session.flush()
+    if before != role:
+        audit.record(actor, "team.role_changed", user, {"from": before.value, "to": role.value})
     return user

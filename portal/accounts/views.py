@@ -1,13 +1,14 @@
 """Accounts pages: login, sign-up, email links, passwords, settings and the staff team."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.accounts import queries, services
-from portal.accounts.forms import (AcceptInviteForm, EmailForm, ForgotPasswordForm, InviteForm,
+from portal.accounts import queries, services, two_factor
+from portal.accounts.forms import (AcceptInviteForm, ActionForm, EmailForm, ForgotPasswordForm, InviteForm,
                                    LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetPasswordForm,
-                                   RoleForm)
+                                   RoleForm, SecretConfirmForm)
 from portal.accounts.models import User
+from portal.accounts.web import DEVICE_COOKIE, begin_second_step, finish_login, landing, stay_logged_in
 from portal.errors import DomainError, RateLimited, ValidationError
 from portal.extensions import db
 from portal.permissions import can
@@ -36,13 +37,6 @@ def _attempt(form, action):
         return None
 
 
-DEVICE_COOKIE = "device"
-
-
-def _landing(user) -> str:
-    return url_for("staff.home") if can(user, "staff.access") else url_for("portal.home")
-
-
 def _link_invalid(message: str, status: int = 400, **links):
     return render_template("accounts/link_invalid.html", message=message, **links), status
 
@@ -52,7 +46,7 @@ def login():
     """Log in with email and password; throttled per account and per IP."""
     target = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
-        return redirect(target or _landing(current_user))
+        return redirect(target or landing(current_user))
     form, status = LoginForm(), 200
     if form.validate_on_submit():
         try:
@@ -65,12 +59,10 @@ def login():
             db.session.commit()  # keep the failed attempt: it counts towards the throttle
             form.form_errors.append(exc.message)
         else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            response = redirect(target or _landing(user))
-            response.set_cookie(DEVICE_COOKIE, services.device_token(user), max_age=services.DEVICE_MAX_AGE,
-                                httponly=True, samesite="Lax", secure=request.is_secure)
-            return response
+            if user.two_factor_enabled:  # nothing is granted until the code is right
+                db.session.commit()
+                return begin_second_step(user, remember=form.remember.data, target=target)
+            return finish_login(user, remember=form.remember.data, target=target)
     return render_template("accounts/login.html", form=form, next_url=target), status
 
 
@@ -86,7 +78,7 @@ def logout():
 def register():
     """Create a customer account; it stays unverified until the mailed link is opened."""
     if current_user.is_authenticated:
-        return redirect(_landing(current_user))
+        return redirect(landing(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
         user = _attempt(form, lambda: services.register_customer(
@@ -161,19 +153,31 @@ def reset_password(token):
 def settings():
     """Name, language, password and email address of the logged-in user."""
     user = current_user._get_current_object()
-    forms = {
+    forms = _settings_forms(user)
+    for name, form in forms.items():
+        if form.submit.data and form.validate_on_submit() and _attempt(form, lambda: _SETTINGS[name](user, form)):
+            db.session.commit()
+            if name == "password":  # other sessions ended; this one carries the new session id
+                stay_logged_in(user)
+            return redirect(url_for(".settings"))
+    return settings_page(user, forms)
+
+
+def _settings_forms(user) -> dict:
+    return {
         "profile": ProfileForm(prefix="profile", data={"name": user.name, "locale": user.locale or "auto"}),
         "password": PasswordForm(prefix="password"),
         "email": EmailForm(prefix="email"),
     }
-    for name, form in forms.items():
-        if form.submit.data and form.validate_on_submit() and _attempt(form, lambda: _SETTINGS[name](user, form)):
-            db.session.commit()
-            if name == "password":  # the session id carries the password fingerprint
-                remembered = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
-                login_user(user, remember=bool(remembered))
-            return redirect(url_for(".settings"))
-    return render_template("accounts/settings.html", **forms)
+
+
+def settings_page(user, forms: dict | None = None, status: int = 200, **security_forms):
+    """The settings page; the two-factor and sessions sections post to security.* views, which pass
+    their form back here (with its errors) when the input was wrong."""
+    context = {**(forms or _settings_forms(user)), "two_factor_off": SecretConfirmForm(prefix="off"),
+               "new_codes": SecretConfirmForm(prefix="codes"), "end_sessions": ActionForm(prefix="sessions"),
+               "codes_left": two_factor.recovery_codes_left(user) if user.two_factor_enabled else 0}
+    return render_template("accounts/settings.html", **{**context, **security_forms}), status
 
 
 def _save_profile(user, form):
@@ -225,8 +229,9 @@ def team():
         return redirect(url_for(".team"))
     members = queries.staff_members()
     role_forms = {m.id: _role_form(m) for m in members}
+    reset_forms = {m.id: ActionForm(prefix=f"reset-{m.id}") for m in members if m.two_factor_enabled}
     return render_template("accounts/team.html", form=form, members=members, role_forms=role_forms,
-                           invites=queries.pending_invites())
+                           reset_forms=reset_forms, invites=queries.pending_invites())
 
 
 def _role_form(member):
@@ -251,7 +256,7 @@ def change_role(user_id):
             db.session.commit()
             flash(_("%(name)s is now: %(role)s.", name=member.display_name,
                     role=member.role.label), "success")
-    return redirect(url_for(".team") if can(current_user, "staff.manage") else _landing(current_user))
+    return redirect(url_for(".team") if can(current_user, "staff.manage") else landing(current_user))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

@@ -1,0 +1,22 @@
+"""What each recorded action is called on the log page. Features add their actions here."""
+from flask_babel import lazy_gettext as _l
+
+ACTION_LABELS = {
+    "login.succeeded": _l("Logged in"),
+    "login.failed": _l("Failed login"),
+    "two_factor.enabled": _l("Two-factor login turned on"),
+    "two_factor.disabled": _l("Two-factor login turned off"),
+    "two_factor.reset": _l("Two-factor login reset by a manager"),
+    "two_factor.recovery_codes_regenerated": _l("New recovery codes made"),
+    "sessions.revoked": _l("Other sessions logged out"),
+    "password.changed": _l("Password changed"),
+    "team.role_changed": _l("Role changed"),
+    "team.invited": _l("Invited to the team"),
+    "team.joined": _l("Joined the team"),
+    "settings.security_changed": _l("Security settings changed"),
+}
+
+
+def label(action: str) -> str:
+    """The action's name for people, or the action itself when it has no label yet."""
+    return str(ACTION_LABELS[action]) if action in ACTION_LABELS else action
