@@ -8,4 +8,5 @@ email_verified = _signals.signal("email-verified")
 
 ticket_changed = _signals.signal("ticket-changed")
 """Sent with sender=Ticket, kind=str (opened, reply, note, status, ..., csat), actor=User|None after a service change.
-kind="csat": a customer answered the satisfaction survey; also rating=good|okay|bad, survey=CsatSurvey."""
+kind="csat": a customer answered the satisfaction survey; also rating=good|okay|bad, survey=CsatSurvey,
+note=TicketMessage|None (the internal note recording a changed answer)."""

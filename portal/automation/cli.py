@@ -1,15 +1,17 @@
-"""`portal rules …`: list the automation rules, preview one, run the time-based ones now, install the defaults."""
+"""`portal rules …`: list the automation rules, preview one, run the time-based ones now, install the defaults,
+and the "where is my order" figures."""
 import json
 import sys
 
 import click
 from flask.cli import AppGroup
 
-from portal.automation import defaults, engine, rule_services, rules
+from portal.automation import defaults, engine, rule_services, rules, wismo
 from portal.errors import DomainError
 from portal.extensions import db
 
-rules_cli = AppGroup("rules", help="Automation rules: list, preview, run the time-based ones, install the defaults.")
+rules_cli = AppGroup("rules", help="Automation rules: list, preview, run the time-based ones, install the defaults, "
+                                   "where-is-my-order figures.")
 
 
 def fail(message: str):
@@ -41,6 +43,8 @@ def list_command(as_json):
         click.echo(f"#{row['id']:<4} {state} {row['kind']:<7} {row['name']}  [{_when(rule)}]  runs: {row['runs']}")
     if not rows:
         click.echo("No rules. `portal rules install-defaults` adds the shipped ones.")
+    elif any(a.get("type") == "answer_order" for rule in rule_services.all_rules() for a in rule.actions or []):
+        click.echo(_wismo_line(wismo.stats(), 30))
 
 
 @rules_cli.command("run-sweep")
@@ -76,3 +80,20 @@ def install_defaults_command():
     added = defaults.install_defaults()
     db.session.commit()
     click.echo(f"Default rules: {added} added.")
+
+
+@rules_cli.command("wismo-stats")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366), help="How many days back.")
+@click.option("--json", "as_json", is_flag=True)
+def wismo_stats_command(days, as_json):
+    """"Where is my order" tickets: answered from the order, customers who replied anyway, sent to a person."""
+    figures = wismo.stats(days)
+    if as_json:
+        click.echo(json.dumps(figures))
+        return
+    click.echo(_wismo_line(figures, days))
+
+
+def _wismo_line(figures: dict, days: int) -> str:
+    return (f"Where is my order, last {days} days: {figures['answered']} answered from the order, "
+            f"{figures['replied_anyway']} customers replied anyway, {figures['routed']} sent to a person.")

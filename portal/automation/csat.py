@@ -11,6 +11,9 @@ Decisions kept here so every entry point behaves the same:
 - An answer may be changed for ANSWER_DAYS after the survey was sent (or created, from the portal);
   then the link shows the recorded answer and changes nothing.
 - Settings live in instance/csat.json (the project has no key/value settings table).
+- What a rating does is a rule's job (event "Satisfaction rated"): the shipped "Bad rating" rule reopens the
+  ticket and alerts the managers. Each answer is kept on the ticket as an internal note the rules and their
+  alerts read.
 """
 import hashlib
 import json
@@ -48,7 +51,7 @@ SETTINGS_FILE = "csat.json"
 
 def default_settings() -> dict:
     return {"enabled": True, "delay_hours": int(current_app.config.get("CSAT_DELAY_HOURS", 24)),
-            "channels": [c.value for c in Channel], "bad_reopen": False, "bad_notify": False}
+            "channels": [c.value for c in Channel]}
 
 
 def _settings_path() -> str:
@@ -68,7 +71,19 @@ def settings() -> dict:
     return values
 
 
-def save_settings(*, enabled: bool, delay_hours, channels, bad_reopen: bool, bad_notify: bool) -> dict:
+def legacy_bad_rating() -> dict:
+    """What the settings file said a bad rating does, from before rules handled it: {"reopen", "notify"}
+    (the shipped bad-rating rule starts from it when it is installed)."""
+    try:
+        with open(_settings_path(), encoding="utf-8") as fh:
+            stored = json.load(fh)
+    except (OSError, ValueError):
+        stored = {}
+    stored = stored if isinstance(stored, dict) else {}
+    return {"reopen": bool(stored.get("bad_reopen")), "notify": bool(stored.get("bad_notify"))}
+
+
+def save_settings(*, enabled: bool, delay_hours, channels) -> dict:
     """Check and store the settings (atomically replaced file); ValidationError names the field."""
     try:
         delay = int(delay_hours)
@@ -81,8 +96,7 @@ def save_settings(*, enabled: bool, delay_hours, channels, bad_reopen: bool, bad
     chosen = sorted(set(channels or ()))
     if any(value not in known for value in chosen):
         raise ValidationError(_("Choose channels from the list."), field="channels")
-    values = {"enabled": bool(enabled), "delay_hours": delay, "channels": chosen,
-              "bad_reopen": bool(bad_reopen), "bad_notify": bool(bad_notify)}
+    values = {"enabled": bool(enabled), "delay_hours": delay, "channels": chosen}
     path = _settings_path()
     os.makedirs(os.path.dirname(path), exist_ok=True)
     temporary = f"{path}.{secrets.token_hex(4)}.tmp"
@@ -267,10 +281,11 @@ def portal_survey(ticket: Ticket) -> CsatSurvey | None:
 
 
 def record_answer(survey: CsatSurvey, *, rating: str, comment: str | None = None, actor=None) -> CsatSurvey:
-    """Store the rating and comment (a later answer replaces it while the survey is open).
+    """Store the rating and comment (a later answer replaces it while the survey is open), with an internal
+    note on the ticket when either changed.
 
-    Emits ticket_changed(kind="csat", rating=..., survey=...); a rating that becomes bad runs the
-    manager's bad-rating settings. Raises ValidationError (rating, comment) or Conflict (closed).
+    Emits ticket_changed(kind="csat", rating=..., survey=..., note=...): rules on "Satisfaction rated" react.
+    Raises ValidationError (rating, comment) or Conflict (closed).
     """
     if rating not in RATINGS:
         raise ValidationError(_("Choose one of the three answers."), field="rating")
@@ -280,35 +295,23 @@ def record_answer(survey: CsatSurvey, *, rating: str, comment: str | None = None
                               field="comment")
     if not is_open(survey):
         raise Conflict(_("This survey is closed; your answer was not changed."))
-    became_bad = rating == "bad" and survey.rating != "bad"
+    changed = (survey.rating, survey.comment) != (rating, comment or None)
     survey.rating, survey.comment, survey.answered_at = rating, comment or None, utcnow()
     db.session.flush()
     ticket = ticket_of(survey)
-    ticket_changed.send(ticket, kind="csat", actor=actor, rating=rating, survey=survey)
-    if became_bad:
-        _after_bad_rating(ticket, survey)
+    note = _note(ticket, survey) if changed else None
+    ticket_changed.send(ticket, kind="csat", actor=actor, rating=rating, survey=survey, note=note)
     return survey
 
 
-def _after_bad_rating(ticket: Ticket, survey: CsatSurvey) -> None:
-    """The built-in reaction to a bad rating, as set by a manager: reopen with a note, mail the managers."""
-    from portal.accounts.models import Role, User
-    from portal.automation.actor import system_actor
-    from portal.tickets import notifications
+def _note(ticket: Ticket, survey: CsatSurvey):
+    """"Customer rated: bad — the comment", for the team (in the site's language) and the rules' alerts."""
     from portal.tickets import services as tickets
 
-    values = settings()
-    if not (values["bad_reopen"] or values["bad_notify"]):
-        return
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        note = _("Customer rated: %(rating)s", rating=str(RATING_LABELS["bad"]).lower())
-        note = f"{note} — {survey.comment}" if survey.comment else note
-    message = tickets.add_system_message(ticket, note, public=False)
-    if values["bad_reopen"] and ticket.status == Status.SOLVED:
-        tickets.change_status(ticket, Status.OPEN, actor=system_actor())
-    if values["bad_notify"]:
-        managers = db.session.scalars(select(User.id).where(User.role == Role.MANAGER, User.active.is_(True)))
-        notifications._alert_agents(ticket, message, list(managers), _l("A customer rated their request as bad"))
+        note = _("Customer rated: %(rating)s", rating=str(RATING_LABELS[survey.rating]).lower())
+    return tickets.add_system_message(ticket, f"{note} — {survey.comment}" if survey.comment else note,
+                                      public=False)
 
 
 # --- figures -------------------------------------------------------------------------------------

@@ -35,8 +35,6 @@ class SettingsForm(FlaskForm):
     channels = SelectMultipleField(_l("Ask about tickets from these channels"), validate_choice=False,
                                    choices=[(c.value, CHANNEL_LABELS[c]) for c in Channel],
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    bad_reopen = BooleanField(_l("Reopen the ticket, with an internal note"))
-    bad_notify = BooleanField(_l("Notify the managers by email"))
 
 
 def _customer_locale(ticket):
@@ -115,21 +113,24 @@ def figures():
 @bp.route("/staff/settings/csat", methods=["GET", "POST"])
 @permission_required("staff.manage")
 def settings():
-    """Survey settings: on/off, delay, channels, what a bad rating does."""
+    """Survey settings: on/off, delay, channels; the bad-rating rule's state."""
+    from portal.automation import defaults, rule_services
+
     form = SettingsForm()
     if request.method == "GET":
         values = csat.settings()
-        for name in ("enabled", "channels", "bad_reopen", "bad_notify"):
+        for name in ("enabled", "channels"):
             getattr(form, name).data = values[name]
         form.delay_hours.data = str(values["delay_hours"])
     elif form.validate_on_submit():
         try:
             csat.save_settings(enabled=form.enabled.data, delay_hours=form.delay_hours.data,
-                               channels=form.channels.data, bad_reopen=form.bad_reopen.data,
-                               bad_notify=form.bad_notify.data)
+                               channels=form.channels.data)
         except DomainError as exc:
             put_error_on_form(form, exc)
         else:
             flash(_("Survey settings saved."), "success")
             return redirect(url_for("csat.settings"))
-    return render_template("automation/csat/settings.html", form=form), 400 if form.errors or form.form_errors else 200
+    return render_template("automation/csat/settings.html", form=form,
+                           bad_rule=rule_services.builtin_rule(defaults.BAD_RATING)), \
+        400 if form.errors or form.form_errors else 200

@@ -37,8 +37,12 @@ LOOKBACK = timedelta(days=1)
 
 # --- events -------------------------------------------------------------------------------------
 
-def event_of(ticket: Ticket, kind: str) -> tuple | None:
-    """(event name, once-key, message id) of a service change, or None for changes no trigger listens to."""
+def event_of(ticket: Ticket, kind: str, **details) -> tuple | None:
+    """(event name, once-key, message id) of a service change, or None for changes no trigger listens to.
+
+    A satisfaction answer ("csat", with the signal's survey and note) is an event once per survey and rating:
+    a customer who changes "good" to "bad" starts the rules again, one who only edits their comment does not.
+    """
     if kind == "opened":
         first = db.session.scalar(select(TicketMessage.id).where(TicketMessage.ticket_id == ticket.id)
                                   .order_by(TicketMessage.id).limit(1))
@@ -55,16 +59,19 @@ def event_of(ticket: Ticket, kind: str) -> tuple | None:
         return "status", f"status:{ticket.status.value}:{ticket.version}", None
     if kind == "order" and ticket.order_id:
         return "order", f"order:{ticket.order_id}", None
+    if kind == "csat" and details.get("survey") is not None and details.get("rating"):
+        note = details.get("note")
+        return "csat", f"csat:{details['survey'].id}:{details['rating']}", note.id if note is not None else None
     return None
 
 
-def _on_ticket_changed(ticket, kind=None, **_):
+def _on_ticket_changed(ticket, kind=None, **details):
     if not has_app_context() or ticket.id is None:
         return
     session = db.session()
     if session.info.get(RUNNING):
         return  # a rule's own change
-    found = event_of(ticket, kind)
+    found = event_of(ticket, kind, **details)
     if found is not None:
         pending = session.info.setdefault(PENDING, [])
         if (ticket.id, found[1]) not in [(p[0], p[2]) for p in pending]:
@@ -134,6 +141,7 @@ def run_triggers(events, rule_list: list[Trigger] | None = None) -> int:
         for rule in candidates:
             if rule.id not in done and _matches(rule, facts):
                 fired += fire(rule, ticket, key, facts, event=name)
+                facts.refresh()  # the next rules see this one's tags and order
     return fired
 
 

@@ -24,6 +24,12 @@ class Facts:
     def __init__(self, ticket: Ticket, *, message_id: int | None = None, now=None):
         self.ticket, self.message_id, self.now = ticket, message_id, now
 
+    def refresh(self) -> None:
+        """Forget what a rule's actions may have changed (tags, the linked order), so the rules after it in the
+        same event read the ticket as it is now: an intent rule's tag is seen by the rule that answers it."""
+        for name in ("tags", "order", "_requester", "survey"):
+            self.__dict__.pop(name, None)
+
     @cached_property
     def message(self) -> TicketMessage | None:
         if self.message_id:
@@ -108,6 +114,13 @@ class Facts:
         return any(bool(f) for f in flags)
 
     @cached_property
+    def survey(self):
+        """The ticket's satisfaction survey (None before one was sent or answered)."""
+        from portal.automation.csat import survey_for
+
+        return survey_for(self.ticket)
+
+    @cached_property
     def text(self) -> str:
         return f"{self.subject}\n{self.body}"
 
@@ -137,6 +150,8 @@ VALUES = {  # condition field -> its value on the ticket (Facts -> value)
     "financial_status": lambda f: f.order.financial_status.value if f.order else None,
     "fulfillment_status": lambda f: f.order.fulfillment_status.value if f.order else None,
     "business_hours": lambda f: f.business_open, "awaiting_reply": lambda f: f.awaiting_reply,
+    "csat_rating": lambda f: f.survey.rating if f.survey else None,
+    "csat_comment": lambda f: bool(f.survey and f.survey.comment),
 }
 
 

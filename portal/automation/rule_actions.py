@@ -3,11 +3,8 @@
 Each action runs in its own savepoint: one that fails (a closed ticket, a deleted group) is logged on the
 rule's run and leaves the others done. Answers never go to a machine's mail or to flagged mail.
 """
-import hashlib
-import hmac
 import json
 import logging
-import urllib.request
 from contextlib import contextmanager
 from email.utils import make_msgid
 from urllib.parse import urlsplit
@@ -23,6 +20,7 @@ from portal.jobs import services as jobs
 from portal.tickets import links, macros, notifications
 from portal.tickets import services as tickets
 from portal.tickets.models import Macro, Status, TicketGroup, group_members
+from portal.webhooks import transport
 
 log = logging.getLogger("portal.automation")
 WEBHOOK_TIMEOUT = 10
@@ -65,7 +63,9 @@ def apply(rule, ticket, facts, actor, *, event: str) -> list[dict]:
                 log.warning("rule %s action %s on ticket %s failed", rule.id, kind, ticket.id, exc_info=True)
                 outcome["error"] = type(exc).__name__
             else:
-                if skipped:
+                if isinstance(skipped, dict):  # an action that reports what it did (answered, routed...)
+                    outcome.update(skipped)
+                elif skipped:
                     outcome["skipped"] = skipped
         outcomes.append(outcome)
     return outcomes
@@ -120,6 +120,8 @@ def _set_priority(ticket, value, *, actor, **_):
 
 
 def _set_status(ticket, value, *, actor, **_):
+    if ticket.status == Status.CLOSED and value != Status.CLOSED.value:
+        return "closed"  # closed is final: a new message opens a follow-up instead
     tickets.change_status(ticket, value, actor=actor)
 
 
@@ -166,6 +168,25 @@ def _send_macro(ticket, value, *, actor, **_):
         tickets.add_reply(ticket, body=body, author=actor, status=status)
     elif status and status != Status.CLOSED.value:
         tickets.change_status(ticket, status, actor=actor)
+
+
+def _answer_order(ticket, value, *, actor, **_):
+    from portal.automation import wismo
+
+    done = wismo.answer(ticket, actor=actor)
+    kind, _sep, why = done.partition(": ")
+    if kind == "skipped":
+        return WISMO_SKIPS.get(why, why)
+    return {"result": done}  # "answered", "routed: wismo-late", "routed: wismo-stuck"
+
+
+WISMO_SKIPS = {"flagged mail": "flagged", "no single order": "no-order", "already handled": "handled"}
+
+
+def _out_of_hours_reply(ticket, value, *, actor, **_):
+    from portal.automation import out_of_hours
+
+    return out_of_hours.acknowledge(ticket, actor=actor)
 
 
 # --- notifications --------------------------------------------------------------------------------
@@ -227,12 +248,7 @@ def _webhook(ticket, value, *, rule, event, **_):
 
 def sign(secret: str, body: bytes) -> str:
     """The signature header's value: "sha256=" and the hex HMAC-SHA256 of the exact body sent."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a signed payload goes only where the manager said; a 3xx fails (and is retried)
+    return transport.signature(secret, body)  # the one signing code, shared with portal/webhooks
 
 
 @jobs.task("rules.webhook", max_attempts=5)
@@ -248,10 +264,8 @@ def deliver_webhook(*, rule_id: int, url: str, payload: dict) -> None:
         log.info("webhook %s of rule %s is no longer configured: not sent", url, rule_id)
         return
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": "Comptoir-Webhook", SIGNATURE_HEADER: sign(secret, body)})
-    with urllib.request.build_opener(_NoRedirect).open(request, timeout=WEBHOOK_TIMEOUT) as response:
-        response.read(4096)
+    # portal/webhooks' sender: no redirects, timeouts, no private addresses (WEBHOOKS_ALLOW_PRIVATE_ADDRESSES)
+    transport.post_or_raise(url, body, {SIGNATURE_HEADER: sign(secret, body)}, timeout=WEBHOOK_TIMEOUT)
 
 
 HANDLERS = {
@@ -259,5 +273,5 @@ HANDLERS = {
     "add_tags": _add_tags, "remove_tags": _remove_tags, "add_note": _add_note, "send_reply": _send_reply,
     "send_macro": _send_macro, "notify_assignee": _notify_assignee, "notify_group": _notify_group,
     "notify_agent": _notify_agent, "notify_managers": _notify_managers, "notify_email": _notify_email,
-    "webhook": _webhook,
+    "webhook": _webhook, "answer_order": _answer_order, "out_of_hours_reply": _out_of_hours_reply,
 }

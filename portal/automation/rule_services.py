@@ -31,6 +31,11 @@ def get_rule(rule_id) -> Rule:
     return rule
 
 
+def builtin_rule(key: str) -> Rule | None:
+    """The shipped rule installed under this key (as the manager edited it), if it is there."""
+    return db.session.scalar(select(Rule).where(Rule.builtin == key).order_by(Rule.id).limit(1))
+
+
 def save_rule(*, rule: Rule | None = None, builtin: str | None = None, enabled: bool | None = None,
               **fields) -> Rule:
     """Create or change a rule from a form's or the CLI's values (see rules.clean_rule); raises RuleErrors."""

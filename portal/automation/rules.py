@@ -28,13 +28,16 @@ OPERATORS = {"is": _l("is"), "is_not": _l("is not"), "none": _l("is not set"), "
              "contains_all": _l("contains all of"), "not_contains": _l("contains none of"),
              "yes": _l("yes"), "no": _l("no")}
 EVENTS = {"opened": _l("Ticket created"), "customer_reply": _l("Customer replied"),
-          "agent_reply": _l("Agent replied"), "status": _l("Status changed"), "order": _l("Order linked")}
+          "agent_reply": _l("Agent replied"), "status": _l("Status changed"), "order": _l("Order linked"),
+          "csat": _l("Satisfaction rated")}
 SINCE = {"created": _l("since the ticket was created"), "customer_message": _l("since the last customer message"),
          "pending": _l("since it was set to pending"), "solved": _l("since it was solved")}
 MAX_HOURS = 24 * 366
 MAX_TEXT = 20_000  # what conditions read of a message: the customer's words come first, long quotes after
-FINANCIAL_LABELS = {"pending": _l("Payment pending"), "paid": _l("Paid"), "partially_refunded": _l("Partially refunded"),
-                    "refunded": _l("Refunded"), "voided": _l("Voided")}
+FINANCIAL_LABELS = {"pending": _l("Payment pending"), "authorized": _l("Authorized, not captured"),
+                    "partially_paid": _l("Partly paid"), "paid": _l("Paid"),
+                    "partially_refunded": _l("Partially refunded"), "refunded": _l("Refunded"), "voided": _l("Voided"),
+                    "failed": _l("Payment failed")}
 FULFILLMENT_LABELS = {"unfulfilled": _l("Not shipped"), "partial": _l("Partly shipped"), "fulfilled": _l("Shipped")}
 
 
@@ -66,6 +69,8 @@ FIELDS = {
     "fulfillment_status": Field(_l("Fulfilment status"), IS, "choice"),
     "business_hours": Field(_l("Within business hours"), YES_NO),
     "awaiting_reply": Field(_l("Waiting for our reply"), YES_NO),
+    "csat_rating": Field(_l("Satisfaction rating"), IS + SET, "choice"),
+    "csat_comment": Field(_l("Satisfaction comment left"), YES_NO),
 }
 # type -> (label, how its value is read: none | group | group_or_ticket | assignee | agent | priority | status |
 # tags | text | macro | email | url)
@@ -78,8 +83,10 @@ ACTIONS = {
     "notify_group": (_l("Notify the group"), "group_or_ticket"), "notify_agent": (_l("Notify an agent"), "agent"),
     "notify_managers": (_l("Notify the managers"), "none"),
     "notify_email": (_l("Notify an email address"), "email"), "webhook": (_l("Call a webhook (POST)"), "url"),
+    "answer_order": (_l("Answer from the order (where is my order)"), "none"),
+    "out_of_hours_reply": (_l("Auto-reply: when the team is back"), "none"),
 }
-ANSWERS = ("send_macro", "send_reply")  # actions that write to the requester
+ANSWERS = ("send_macro", "send_reply", "answer_order", "out_of_hours_reply")  # actions that write to the requester
 
 
 # --- text: accents and case folded ---------------------------------------------------------------
@@ -109,6 +116,7 @@ def split_phrases(value) -> list[str]:
 
 def choices(field: str) -> list[tuple[str, str]]:
     """(value, label) pairs of a choice field, in the reader's language."""
+    from portal.automation.csat import RATING_LABELS
     from portal.orders.queries import STATUS_LABELS as ORDER_LABELS
     from portal.tickets.forms import TOPIC_LABELS
 
@@ -117,7 +125,7 @@ def choices(field: str) -> list[tuple[str, str]]:
         "status": lambda: STATUS_LABELS.items(), "topic": lambda: TOPIC_LABELS.items(),
         "language": lambda: [(code, code) for code in current_app.config["LANGUAGES"]],
         "order_status": lambda: ORDER_LABELS.items(), "financial_status": lambda: FINANCIAL_LABELS.items(),
-        "fulfillment_status": lambda: FULFILLMENT_LABELS.items(),
+        "fulfillment_status": lambda: FULFILLMENT_LABELS.items(), "csat_rating": lambda: RATING_LABELS.items(),
     }[field]()
     return [(getattr(key, "value", key), str(label)) for key, label in pairs]
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal.automation import defaults, rule_services, rules
+from portal.automation import defaults, rule_services, rules, wismo
 from portal.automation.forms import RuleForm, form_data
 from portal.automation.models import Rule
 from portal.extensions import db
@@ -14,6 +14,16 @@ SKIPPED = {
     "missing": lambda: _("skipped: it no longer exists"),
     "nobody": lambda: _("skipped: nobody to notify or assign"),
     "unsubscribed": lambda: _("skipped: that address turned notifications off"),
+    "closed": lambda: _("skipped: the ticket is closed"),
+    "no-order": lambda: _("skipped: no linked order, and not exactly one open order for this customer"),
+    "handled": lambda: _("skipped: already answered or sent to a person"),
+    "answered": lambda: _("skipped: someone already replied"),
+    "open": lambda: _("skipped: the team is at work now"),
+}
+RESULTS = {
+    "answered": lambda: _("answered from the order; the ticket waits for the customer"),
+    "routed: wismo-late": lambda: _("sent to a person: the order was not shipped in time"),
+    "routed: wismo-stuck": lambda: _("sent to a person: the tracking has not moved"),
 }
 
 
@@ -25,7 +35,13 @@ def index():
     return render_template("automation/rules.html", triggers=[r for r in every if r.kind == "trigger"],
                            timed=[r for r in every if r.kind == "timed"], counts=rule_services.run_counts(),
                            missing_defaults=_missing_defaults(every), event_labels=rules.EVENTS,
-                           since_labels=rules.SINCE)
+                           since_labels=rules.SINCE, wismo=wismo.stats(), wismo_rule=_answering_rule(every))
+
+
+def _answering_rule(every):
+    """The rule the WISMO figures sit next to: the shipped one, else the first that answers from the order."""
+    answering = [r for r in every if any(a.get("type") == "answer_order" for a in r.actions or [])]
+    return next((r for r in answering if r.builtin == defaults.WISMO), answering[0] if answering else None)
 
 
 def _missing_defaults(every) -> int:
@@ -40,20 +56,19 @@ def edit(rule_id=None):
     """Create or edit a rule; "Preview" shows the matching open tickets without saving."""
     rule = rule_services.get_rule(rule_id) if rule_id else None
     form = RuleForm() if request.method == "POST" else RuleForm(data=form_data(rule))
-    result = None
+    result, failed = None, request.method == "POST"
     if form.validate_on_submit():
         try:
             if "preview" in request.form:
                 cleaned = rules.clean_rule(**form.values(), previous_actions=rule.actions if rule else ())
-                result = rule_services.preview(Rule(**cleaned))
+                result, failed = rule_services.preview(Rule(**cleaned)), False
             else:
                 saved = rule_services.save_rule(rule=rule, **form.values())
                 db.session.commit()
                 flash(_("Rule “%(name)s” saved.", name=saved.name), "success")
                 return redirect(url_for("automation.index"))
-        except rules.RuleErrors as exc:
+        except rules.RuleErrors as exc:  # a row's error is not in form.errors (FieldList keeps its own)
             _put_errors(form, exc.errors)
-    failed = request.method == "POST" and (form.errors or form.form_errors)
     return render_template("automation/rule_edit.html", form=form, rule=rule, preview=result,
                            **reference()), 400 if failed else 200
 
@@ -160,6 +175,8 @@ def rule_outcomes(run) -> list[str]:
     for outcome in outcomes if isinstance(outcomes, list) else []:
         label = rules.ACTIONS.get(outcome.get("type"), (outcome.get("type"), None))[0]
         line = f"{label}: {outcome['shown']}" if outcome.get("shown") else str(label)
+        if outcome.get("result"):
+            line += " — " + RESULTS.get(outcome["result"], lambda: outcome["result"])()
         skipped = str(outcome.get("skipped") or "")
         if skipped.startswith("missing:"):
             line += " — " + _("not sent: no value for %(names)s", names=skipped.removeprefix("missing:"))

@@ -28,7 +28,8 @@ def order_for(ticket: Ticket):
     if not ticket.requester_email and not ticket.requester_id:
         return None
     orders = order_queries.recent_orders_for(ticket.requester_email, ticket.requester_id, limit=20)
-    live = [o for o in orders if isinstance(o, Order) and order_queries.status_key(o) in ("placed", "paid", "shipped")]
+    live = [o for o in orders if isinstance(o, Order)
+            and order_queries.status_key(o) in (*order_queries.BEFORE_SHIPPING, "shipped")]
     return live[0] if len(live) == 1 else None
 
 
@@ -49,7 +50,7 @@ def problem(order, now=None) -> str | None:
     now = now or utcnow()
     key = order_queries.status_key(order)
     promise = timedelta(days=current_app.config["WISMO_PROMISED_SHIP_DAYS"])
-    if key in ("placed", "paid") and order.placed_at + promise < now:
+    if key in order_queries.BEFORE_SHIPPING and order.placed_at + promise < now:
         return LATE_TAG
     stale = timedelta(days=current_app.config["WISMO_TRACKING_STALE_DAYS"])
     shipped = [s for s in order.shipments if s.status != "delivered"]
@@ -59,13 +60,22 @@ def problem(order, now=None) -> str | None:
     return None
 
 
+def handled(ticket: Ticket) -> bool:
+    """Someone already replied, or this ticket was already answered or routed from its order."""
+    return ticket.first_replied_at is not None or bool({ANSWERED_TAG, LATE_TAG, STUCK_TAG} & set(ticket.tags))
+
+
 def answer(ticket: Ticket, *, actor) -> str:
-    """Reply from the order or hand the ticket to a person; returns what happened (for the rule log)."""
+    """Reply from the order or hand the ticket to a person; returns what happened (for the rule log).
+
+    Never twice on one ticket, nor after a person replied: "skipped: already handled"."""
     from portal.tickets import macros
     from portal.tickets import services as tickets
 
     if flagged(ticket):
         return "skipped: flagged mail"
+    if handled(ticket):
+        return "skipped: already handled"
     order = order_for(ticket)
     if order is None:
         return "skipped: no single order"

@@ -82,6 +82,20 @@ def ticket_opened(ticket: Ticket) -> None:
         _alert_agents(ticket, first, list(members), _l("New ticket in your group"))
 
 
+def withdraw_receipt(ticket: Ticket) -> bool:
+    """Drop the receipt still queued for `ticket` (an auto-reply that says the same went out instead), so the
+    customer gets one automatic mail, not two; False when there is none or it has left already."""
+    from portal.mail import MailStatus, OutgoingMail
+
+    receipt = db.session.scalar(select(OutgoingMail).where(
+        OutgoingMail.ticket_id == ticket.id, OutgoingMail.message_id == root_message_id(ticket),
+        OutgoingMail.status == MailStatus.QUEUED))
+    if receipt is None:
+        return False
+    db.session.delete(receipt)  # its delivery job finds nothing to send
+    return True
+
+
 def _alert_agents(ticket, message, user_ids, heading) -> None:
     """Mail each agent among `user_ids` who wants notifications; `heading` (lazy) is read in their language."""
     from portal.accounts.models import User
@@ -114,8 +128,11 @@ def email_reply(ticket: Ticket, message: TicketMessage) -> None:
     with force_locale(locale) if locale else nullcontext():
         heading = _("%(name)s replied to your request", name=message.author.display_name if message.author
                     else current_app.config["SITE_NAME"])
+    from portal.permissions import SYSTEM_EMAIL
+
+    automatic = message.author is not None and message.author.email == SYSTEM_EMAIL  # a rule's reply (RFC 3834)
     _send(to=ticket.requester_email, ticket=ticket, template="ticket_reply", subject=heading, message=message,
-          locale=locale, link=links.customer_link(ticket), auto_submitted=None,
+          locale=locale, link=links.customer_link(ticket), auto_submitted="auto-replied" if automatic else None,
           envelope=email_outbound.reply_envelope(ticket, message, root_message_id(ticket)))
 
 

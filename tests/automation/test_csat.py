@@ -1,5 +1,5 @@
 """Satisfaction surveys: created on solve, mailed once after the delay (in the customer's language, never
-to flagged, opted-out or address-less tickets), answered, a bad rating's reaction, settings and the CLI."""
+to flagged, opted-out or address-less tickets), answered (each answer noted on the ticket for the rules), the shipped bad-rating rule, settings and the CLI."""
 import hashlib
 import json
 import re
@@ -136,9 +136,9 @@ def test_no_survey_for_an_sms_conversation_without_an_address(app):
 
 
 def test_only_the_channels_a_manager_chose_are_asked(app):
-    csat.save_settings(enabled=True, delay_hours=24, channels=["email"], bad_reopen=False, bad_notify=False)
+    csat.save_settings(enabled=True, delay_hours=24, channels=["email"])
     assert solve(make_ticket(channel=Channel.WEB), make_agent()) is None
-    csat.save_settings(enabled=False, delay_hours=24, channels=["web"], bad_reopen=False, bad_notify=False)
+    csat.save_settings(enabled=False, delay_hours=24, channels=["web"])
     assert solve(make_ticket(channel=Channel.WEB), make_agent()) is None
 
 
@@ -194,12 +194,16 @@ def test_every_answer_is_signalled_for_the_rules(app):
     finally:
         ticket_changed.disconnect(listener)
     assert seen == [(ticket.number, "bad")]
-    assert ticket.status == Status.SOLVED  # no built-in reaction unless a manager turned it on
+    assert ticket.status == Status.SOLVED  # what a rating does is a rule's job
 
 
-def test_a_bad_rating_reopens_the_ticket_with_a_note_and_mails_the_managers(app):
+def test_a_bad_rating_reopens_the_ticket_with_a_note_and_mails_the_managers_once_its_rule_is_on(app):
+    from portal.automation import defaults, rule_services
+
     manager = make_agent(role=Role.MANAGER, email="boss@example.com")
-    csat.save_settings(enabled=True, delay_hours=24, channels=["web"], bad_reopen=True, bad_notify=True)
+    defaults.install_defaults()
+    rule_services.set_enabled(rule_services.builtin_rule(defaults.BAD_RATING), True)
+    db.session.commit()
     ticket = make_ticket()
     survey = solve(ticket, make_agent())
     csat.record_answer(survey, rating="bad", comment="Nobody answered my question.")
@@ -209,7 +213,7 @@ def test_a_bad_rating_reopens_the_ticket_with_a_note_and_mails_the_managers(app)
                                                           TicketMessage.kind == MessageKind.NOTE)).one()
     assert note.body == "Customer rated: bad — Nobody answered my question."
     alert = db.session.scalars(select(OutgoingMail).where(OutgoingMail.to == manager.email)).one()
-    assert "rated their request as bad" in alert.text and "Nobody answered my question." in alert.text
+    assert "Bad rating: reopen and alert the managers" in alert.text and "Nobody answered my question." in alert.text
     csat.record_answer(survey, rating="bad", comment="Still bad.")  # already bad: no second reaction
     db.session.commit()
     assert len(db.session.scalars(select(OutgoingMail).where(OutgoingMail.to == manager.email)).all()) == 1
@@ -218,15 +222,14 @@ def test_a_bad_rating_reopens_the_ticket_with_a_note_and_mails_the_managers(app)
 def test_settings_are_checked_and_kept_in_the_instance_folder(app, tmp_path):
     assert csat.settings()["delay_hours"] == 24 and csat.settings()["enabled"] is True
     with pytest.raises(ValidationError) as error:
-        csat.save_settings(enabled=True, delay_hours="soon", channels=[], bad_reopen=False, bad_notify=False)
+        csat.save_settings(enabled=True, delay_hours="soon", channels=[])
     assert error.value.field == "delay_hours"
     with pytest.raises(ValidationError) as error:
-        csat.save_settings(enabled=True, delay_hours=2, channels=["fax"], bad_reopen=False, bad_notify=False)
+        csat.save_settings(enabled=True, delay_hours=2, channels=["fax"])
     assert error.value.field == "channels"
-    csat.save_settings(enabled=True, delay_hours=2, channels=["email"], bad_reopen=True, bad_notify=False)
+    csat.save_settings(enabled=True, delay_hours=2, channels=["email"])
     stored = json.loads((tmp_path / "instance" / "csat.json").read_text())
-    assert stored == {"enabled": True, "delay_hours": 2, "channels": ["email"], "bad_reopen": True,
-                      "bad_notify": False}
+    assert stored == {"enabled": True, "delay_hours": 2, "channels": ["email"]}
 
 
 def test_the_default_delay_comes_from_the_config(make_app):
@@ -261,7 +264,7 @@ def test_cli_errors_are_one_line_with_a_non_zero_exit(app, runner):
                         (["csat", "show", str(make_ticket().number)], "has no satisfaction survey")):
         result = runner.invoke(args=args)
         assert result.exit_code == 1 and words in result.output and len(result.output.strip().splitlines()) == 1
-    csat.save_settings(enabled=False, delay_hours=24, channels=[], bad_reopen=False, bad_notify=False)
+    csat.save_settings(enabled=False, delay_hours=24, channels=[])
     result = runner.invoke(args=["csat", "send-due"])
     assert result.exit_code == 1 and "turned off" in result.output
 

@@ -145,7 +145,7 @@ def test_a_customer_rates_their_solved_request_from_the_portal(app, client, logi
 
 def test_a_customer_with_no_survey_yet_can_start_one_but_only_on_their_own_solved_ticket(app, client, login):
     customer, other = make_user(), make_user()
-    csat.save_settings(enabled=True, delay_hours=24, channels=["email"], bad_reopen=False, bad_notify=False)
+    csat.save_settings(enabled=True, delay_hours=24, channels=["email"])
     mine = solved(requester=customer)  # a web ticket: no survey is scheduled with these settings
     theirs = solved(requester=other)
     open_one = make_ticket(requester=customer)
@@ -246,19 +246,28 @@ def test_managers_change_the_settings_with_field_errors_on_bad_input(app, client
     bad = client.post("/staff/settings/csat", data={"enabled": "y", "delay_hours": "1000", "channels": ["email"]})
     assert bad.status_code == 400 and "Enter a delay between 0 and 720 hours." in text(bad)
     assert csat.settings()["delay_hours"] == 24
-    saved = client.post("/staff/settings/csat", data={"delay_hours": "2", "channels": ["email", "portal"],
-                                                      "bad_reopen": "y"})
+    saved = client.post("/staff/settings/csat", data={"delay_hours": "2", "channels": ["email", "portal"]})
     assert saved.status_code == 302
-    assert csat.settings() == {"enabled": False, "delay_hours": 2, "channels": ["email", "portal"],
-                               "bad_reopen": True, "bad_notify": False}
+    assert csat.settings() == {"enabled": False, "delay_hours": 2, "channels": ["email", "portal"]}
     assert "Survey settings saved." in text(client.get(saved.location))
 
 
-def test_a_bad_rating_on_the_page_reopens_and_notifies_with_the_setting(app, client, login, clock):
+def test_the_settings_page_says_what_a_bad_rating_does_and_a_bad_rating_reopens_once_the_rule_is_on(
+        app, client, login, clock):
+    from portal.automation import defaults, rule_services
+
     manager = make_agent(role=Role.MANAGER, email="lead@example.com")
     login(manager.email)
-    client.post("/staff/settings/csat", data={"enabled": "y", "delay_hours": "24",
-                                              "channels": ["web"], "bad_reopen": "y", "bad_notify": "y"})
+    page = text(client.get("/staff/settings/csat"))
+    assert "No rule reacts to bad ratings yet." in page and 'name="bad_reopen"' not in page
+    defaults.install_defaults()
+    db.session.commit()
+    rule = rule_services.builtin_rule(defaults.BAD_RATING)
+    page = text(client.get("/staff/settings/csat"))
+    assert "The rule “Bad rating: reopen and alert the managers” is off." in page
+    assert f'href="/staff/settings/rules/{rule.id}"' in page
+    client.post(f"/staff/settings/rules/{rule.id}/enabled", data={"enabled": "1"})
+    assert "The rule “Bad rating: reopen and alert the managers” is on." in text(client.get("/staff/settings/csat"))
     client.post("/logout")
     ticket = solved()
     token = mailed_token(clock, ticket)
@@ -268,4 +277,4 @@ def test_a_bad_rating_on_the_page_reopens_and_notifies_with_the_setting(app, cli
     assert db.session.scalars(select(OutgoingMail).where(OutgoingMail.to == "lead@example.com")).all()
     login(manager.email)
     page = text(client.get(f"/staff/tickets/{ticket.number}"))
-    assert "Customer rated: bad — Wrong size again." in page
+    assert "Customer rated: bad — Wrong size again." in page and "Bad rating: reopen and alert the managers" in page

@@ -15,7 +15,7 @@ from tests.factories import make_agent, make_group, make_ticket, make_user
 
 @pytest.fixture
 def shipped(app):
-    assert install_defaults() == 11
+    assert install_defaults() == 14
     db.session.commit()
 
 
@@ -55,7 +55,7 @@ def test_installing_again_adds_only_what_is_missing_and_keeps_edits(shipped):
     db.session.commit()
     assert install_defaults() == 1
     db.session.commit()
-    assert db.session.scalar(select(func.count(Rule.id))) == 11
+    assert db.session.scalar(select(func.count(Rule.id))) == 14
     db.session.expire_all()
     assert not refund.enabled and cancel.name == "Annulations" and cancel.builtin == "intent-cancel"
     ticket = make_ticket(body="I want to cancel and get a refund")
@@ -96,5 +96,5 @@ def test_portal_init_installs_the_defaults_once(app, runner, monkeypatch):
     monkeypatch.delenv("PORTAL_ADMIN_EMAIL", raising=False)
     first = runner.invoke(args=["init", "--no-content"])
     assert first.exit_code == 0, first.output
-    assert "Default rules: 11 added." in first.output
+    assert "Default rules: 14 added." in first.output
     assert "Default rules: 0 added." in runner.invoke(args=["init", "--no-content"]).output

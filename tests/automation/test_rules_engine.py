@@ -279,3 +279,11 @@ def test_a_webhook_is_signed_and_retried_until_it_is_delivered(app, httpserver):
                                  "channel": "web", "requester": {"email": "rose@example.com", "name": ""},
                                  "tags": ["hooked"], "group": None}
     httpserver.check_assertions()
+
+
+def test_a_rule_sees_what_the_rules_before_it_changed_in_the_same_event(app):
+    make_rule(name="Reads tags first", conditions=[{"field": "tags", "op": "has_not", "value": "vip"}],
+              actions=[{"type": "add_tags", "value": "seen"}])
+    make_rule(name="Needs the tag", conditions=[{"field": "tags", "op": "has", "value": "seen"}],
+              actions=[{"type": "add_tags", "value": "chained"}])
+    assert sorted(make_ticket().tags) == ["chained", "seen"]

@@ -1,5 +1,6 @@
 """Time-based rules: the sweep with a moved clock picks exactly the tickets past the threshold, once per clock
 start; it reads indexes; the preview shows which open tickets match now."""
+import pytest
 from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
 
@@ -107,6 +108,7 @@ def plan_of(query) -> str:
     return " ".join(row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
 
 
+@pytest.mark.sqlite_only
 def test_the_sweep_query_reads_the_status_and_time_indexes(app):
     agent = make_agent(email="ana@example.com")
     for since, index in (("created", "ix_ticket_status_created"), ("pending", "ix_ticket_status_changed"),

@@ -200,7 +200,7 @@ def test_cli_lists_previews_and_sweeps(app, runner, clock):
 
 def test_cli_installs_the_defaults_once(app, runner):
     first = runner.invoke(args=["rules", "install-defaults"])
-    assert first.exit_code == 0 and "Default rules: 11 added." in first.output
+    assert first.exit_code == 0 and "Default rules: 14 added." in first.output
     assert "Default rules: 0 added." in runner.invoke(args=["rules", "install-defaults"]).output
 
 
@@ -216,3 +216,30 @@ def test_the_rules_pages_in_french(app, client, login):
                                                         "actions-0-type": "add_tags", "actions-0-value": "x"})))
     assert "Condition 2 : choisissez un champ dans la liste." in wrong
     assert "Aperçu : quels tickets ouverts correspondent maintenant" in wrong
+
+
+def test_the_editor_offers_satisfaction_order_answers_and_out_of_hours_replies(app, client, manager):
+    html = page(client.get(URL + "new"))
+    assert 'value="csat"' in html and "Satisfaction rated" in html
+    for value, label in (("csat_rating", "Satisfaction rating"), ("csat_comment", "Satisfaction comment left"),
+                         ("answer_order", "Answer from the order (where is my order)"),
+                         ("out_of_hours_reply", "Auto-reply: when the team is back")):
+        assert f'<option value="{value}">{label}</option>' in html
+    assert "Good (good), Okay (okay), Bad (bad)" in html  # the values the rating condition takes
+    wrong = client.post(URL + "new", data=form(name="Unhappy", events=["csat"], **{
+        "conditions-0-field": "csat_rating", "conditions-0-op": "is", "conditions-0-value": "terrible",
+        "conditions-1-field": "csat_comment", "conditions-1-op": "contains_any", "conditions-1-value": "slow",
+        "actions-0-type": "set_status", "actions-0-value": "open"}))
+    assert wrong.status_code == 400
+    assert "Condition 1: “terrible” is not one of: good, okay, bad." in page(wrong)
+    assert "Condition 2: choose one of: yes, no." in page(wrong)
+    assert db.session.scalar(select(func.count(Rule.id))) == 0
+    saved = client.post(URL + "new", data=form(name="Unhappy", events=["csat"], **{
+        "conditions-0-field": "csat_rating", "conditions-0-op": "is", "conditions-0-value": "Bad",
+        "conditions-1-field": "csat_comment", "conditions-1-op": "yes",
+        "actions-0-type": "set_status", "actions-0-value": "open", "actions-1-type": "notify_managers"}))
+    assert saved.status_code == 302
+    rule = db.session.scalar(select(Rule))
+    assert rule.events == ["csat"] and rule.conditions == [{"field": "csat_rating", "op": "is", "value": "bad"},
+                                                           {"field": "csat_comment", "op": "yes", "value": None}]
+    assert "Satisfaction rated" in page(client.get(URL))
