@@ -51,16 +51,18 @@ def to_calendar(row: CalendarRow | None) -> BusinessCalendar:
     return calendar
 
 
-def calendar_row_for(ticket: Ticket, policy: SlaPolicy | None = None) -> CalendarRow | None:
-    """The policy's calendar, else the store's, else the group's, else the default one (None: 24/7)."""
+def calendar_row_for(ticket: Ticket, policy: SlaPolicy | None = None):
+    """The policy's calendar, else the store's, else the group's, else the default one (None: 24/7), as a
+    snapshot of the row (see _calendar_rows)."""
+    rows = _calendar_rows()
     if policy is not None and policy.calendar_id:
-        return db.session.get(CalendarRow, policy.calendar_id)
-    for column, value in ((CalendarRow.store_id, ticket.store_id), (CalendarRow.group_id, ticket.group_id)):
+        return next((row for row in rows if row.id == policy.calendar_id), None)
+    for column, value in (("store_id", ticket.store_id), ("group_id", ticket.group_id)):
         if value:
-            row = db.session.scalar(select(CalendarRow).where(column == value).limit(1))
+            row = next((row for row in rows if getattr(row, column) == value), None)
             if row is not None:
                 return row
-    return db.session.scalar(select(CalendarRow).where(CalendarRow.is_default.is_(True)).limit(1))
+    return next((row for row in rows if row.is_default), None)
 
 
 def calendar_for(ticket: Ticket, policy: SlaPolicy | None = None) -> BusinessCalendar:
@@ -86,14 +88,33 @@ def _policies() -> list:
     return _policy_cache["rows"]
 
 
+CALENDAR_FIELDS = ("id", "timezone", "hours", "country", "subdivision", "closed_dates", "store_id", "group_id",
+                   "is_default")
+_calendar_cache = {"at": None, "rows": None}
+
+
+def _calendar_rows() -> list:
+    """Every calendar as a plain snapshot in id order, read like the policies (at most every
+    POLICY_CACHE_SECONDS per process): each ticket event needs one, and a query each was most of its cost."""
+    now = time.monotonic()
+    if _calendar_cache["rows"] is None or now - _calendar_cache["at"] > POLICY_CACHE_SECONDS:
+        rows = db.session.scalars(select(CalendarRow).order_by(CalendarRow.id))
+        _calendar_cache.update(at=now, rows=[SimpleNamespace(**{f: getattr(r, f) for f in CALENDAR_FIELDS})
+                                             for r in rows])
+    return _calendar_cache["rows"]
+
+
 def forget_policies() -> None:
+    """Forget the policy and calendar snapshots: the next ticket event reads them again."""
     _policy_cache.update(at=None, rows=None)
+    _calendar_cache.update(at=None, rows=None)
 
 
 @event.listens_for(Session, "after_flush")
 def _policies_changed(session, _context):
-    """Any write of a policy in this process (a manager's form, a script, a test) forgets the snapshots."""
-    if any(isinstance(row, SlaPolicy) for row in (*session.new, *session.dirty, *session.deleted)):
+    """Any write of a policy or calendar in this process (a manager's form, a script, a test) forgets the
+    snapshots."""
+    if any(isinstance(row, (SlaPolicy, CalendarRow)) for row in (*session.new, *session.dirty, *session.deleted)):
         forget_policies()
 
 
@@ -190,10 +211,17 @@ def describe(ticket: Ticket, now=None) -> dict | None:
     """What the queue shows: {"target", "due", "overdue", "minutes"} for the soonest live target."""
     if ticket.sla_due_at is None:
         return None
-    now = now or utcnow()
-    target = next(t for t in TARGETS if getattr(ticket, DUE_COLUMN[t]) == ticket.sla_due_at)
-    minutes = round((ticket.sla_due_at - now).total_seconds() / 60)
-    return {"target": target, "label": TARGET_LABELS[target], "due": ticket.sla_due_at, "overdue": minutes < 0,
+    # The target whose due time is the soonest one (the first live one should a row disagree with itself).
+    target = next((t for t in TARGETS if getattr(ticket, DUE_COLUMN[t]) == ticket.sla_due_at),
+                  next((t for t in TARGETS if getattr(ticket, DUE_COLUMN[t]) is not None), "resolution"))
+    return describe_target(ticket, target, now, due=ticket.sla_due_at)
+
+
+def describe_target(ticket: Ticket, target: str, now=None, *, due=None) -> dict:
+    """describe() of one target (its due time, or `due`): minutes left or late, in clock time."""
+    due = due or getattr(ticket, DUE_COLUMN[target])
+    minutes = round((due - (now or utcnow())).total_seconds() / 60)
+    return {"target": target, "label": TARGET_LABELS[target], "due": due, "overdue": minutes < 0,
             "minutes": abs(minutes), "soon": 0 <= minutes <= 60}
 
 
@@ -293,7 +321,10 @@ def escalate(ticket: Ticket, actions: list, target: str, *, breached: bool) -> N
 
 
 def init_app(app):
+    from portal.automation import sla_display
+
     forget_policies()
+    app.jinja_env.globals.update(sla_badge=sla_display.badge, sla_targets=sla_display.targets)
     if not getattr(ticket_changed, "_sla_connected", False):
         ticket_changed.connect(_on_ticket_changed)
         ticket_changed._sla_connected = True

@@ -10,6 +10,8 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.tickets.models import ContactAttempt, Deflection
 
+SOURCES = ("contact", "portal", "chat")  # where a suggested article was opened: the form, the portal, the chat
+
 
 def check_rate(*, ip: str, email: str) -> None:
     """RateLimited when this IP or address sent too many requests in the last hour; records the attempt."""
@@ -27,7 +29,7 @@ def check_rate(*, ip: str, email: str) -> None:
 
 def record_opened(*, visitor: str, source: str, query: str, article_slug: str, lang: str) -> None:
     """The visitor opened a suggested article while writing a request."""
-    db.session.add(Deflection(visitor=visitor[:64], source=source if source in ("contact", "portal") else "contact",
+    db.session.add(Deflection(visitor=visitor[:64], source=source if source in SOURCES else "contact",
                               query=(query or "")[:200], article_slug=(article_slug or "")[:120], lang=lang[:8]))
     db.session.flush()
 

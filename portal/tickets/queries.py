@@ -4,7 +4,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, exists, func, literal, or_, select, tuple_, union
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -128,11 +131,13 @@ class Filters:
     def active(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v}
 
-    def conditions(self) -> list:
-        """WHERE clauses; unknown values simply match nothing rather than erroring."""
+    def conditions(self, seek: bool = True) -> list:
+        """WHERE clauses; unknown values simply match nothing rather than erroring. seek=False: the status
+        may not pick an index (the query walks the index of its ORDER BY)."""
         out = []
         if self.status:
-            out.append(Ticket.status == (self.status if self.status in Status._value2member_map_ else "-"))
+            status = Ticket.status if seek else Unindexed(Ticket.status)
+            out.append(status == (self.status if self.status in Status._value2member_map_ else "-"))
         if self.priority:
             # priority_rank always moves with priority, and the queue indexes can seek on it.
             out.append(Ticket.priority_rank == PRIORITY_RANK.get(Priority._value2member_map_.get(self.priority), -1))
@@ -188,36 +193,114 @@ def _decode(cursor: str):
 
 QUEUE_ORDER = ("priority_rank", "waiting_since", "id")  # urgent first, then longest waiting
 SOLVED_ORDER = ("updated_at", "id")  # most recent first
+SLA_ORDER = ("sla_due_at", "id")  # soonest due first: overdue ones are the soonest
+SORTS = ("queue", "sla")
 
 
-def queue_page(user: User, view: str, filters: Filters, cursor: str | None = None, per_page: int = 50) -> Page:
-    """One page of a view: urgent first then longest waiting (solved: most recent), keyset-paginated.
+def queue_page(user: User, view: str, filters: Filters, cursor: str | None = None, per_page: int = 50,
+               sort: str = "queue") -> Page:
+    """One page of a view: urgent first then longest waiting (solved: most recent), keyset-paginated;
+    sort="sla": by SLA due time instead (see sla_page).
 
     Each (arm, status) range is read in index order up to one page and the ranges are merged, so the first
     page and page 500 of All open cost the same however long the queue is.
     """
+    if sort == "sla" and view != "solved":
+        return sla_page(user, view, filters, cursor, per_page)
     names, descending = (SOLVED_ORDER, True) if view == "solved" else (QUEUE_ORDER, False)
     columns = [getattr(Ticket, name) for name in names]
-    common = [*filters.conditions(), *_after(cursor, columns, descending)]
-    ranges = [[*_equal(arm), Ticket.status == status] for arm in view_arms(view, user)
-              for status in VIEW_STATUSES[view]]
-    if not ranges:  # no ticket work
-        return Page(tickets=[], next_cursor=None, filters=filters)
-    if len(ranges) == 1:
-        query = select(Ticket).where(*common, *ranges[0]).order_by(*_sorted(columns, descending))
-    else:
-        parts = [select(*columns).where(*common, *where).order_by(*_sorted(columns, descending))
-                 .limit(per_page + 1).subquery() for where in ranges]
-        merged = union(*(select(part) for part in parts)).subquery()  # UNION: arms of a scope may overlap
-        query = (select(Ticket).join(merged, merged.c.id == Ticket.id)
-                 .order_by(*_sorted([merged.c[name] for name in names], descending)))
-    query = query.options(joinedload(Ticket.assignee), joinedload(Ticket.group), selectinload(Ticket.tag_rows))
-    rows = list(db.session.scalars(query.limit(per_page + 1)).unique())
+    rows = _read(user, view, [*filters.conditions(), *_after(cursor, columns, descending)], names, descending,
+                 per_page + 1)
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]
         next_cursor = _encode(*(getattr(rows[-1], name) for name in names))
     return Page(tickets=rows, next_cursor=next_cursor, filters=filters)
+
+
+def sla_page(user: User, view: str, filters: Filters, cursor: str | None, per_page: int) -> Page:
+    """A page by SLA: tickets with a live target, soonest due first (overdue at the top), then those with
+    none in queue order; the cursor says which part it is in ("due|when|id" or "none|rank|waiting|id").
+
+    A range of a whole status walks ix_ticket_sla_due (only live targets) in order and stops at a page; a
+    range of one group, agent or the unassigned, or a page filtered to one, reads that queue-index range
+    and sorts it (walking would read every live target to find a small group's few).
+    """
+    part, key = _sla_position(cursor)
+    walk = not (filters.group or filters.assignee)
+    rows = []
+    if part == "due":
+        after = [tuple_(Ticket.sla_due_at, Ticket.id) > key] if key else []
+        where = [*filters.conditions(seek=not walk), Ticket.sla_due_at.is_not(None), *after]
+        rows = _read(user, view, where, SLA_ORDER, False, per_page + 1, walk=walk)
+        key = None
+    if len(rows) <= per_page:
+        after = [tuple_(*(getattr(Ticket, name) for name in QUEUE_ORDER)) > key] if key else []
+        where = [*filters.conditions(), Unindexed(Ticket.sla_due_at).is_(None), *after]
+        rows += _read(user, view, where, QUEUE_ORDER, False, per_page + 1 - len(rows))
+    next_cursor = None
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        last = rows[-1]
+        next_cursor = (_encode("due", last.sla_due_at, last.id) if last.sla_due_at is not None else
+                       _encode("none", last.priority_rank, last.waiting_since, last.id))
+    return Page(tickets=rows, next_cursor=next_cursor, filters=filters)
+
+
+def _sla_position(cursor: str | None) -> tuple[str, tuple | None]:
+    """("due" | "none", the key to read after); the start for a missing or malformed cursor."""
+    try:
+        parts = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|") if cursor else []
+        if parts[:1] == ["due"] and len(parts) == 3:
+            return "due", (datetime.fromisoformat(parts[1]), int(parts[2]))
+        if parts[:1] == ["none"] and len(parts) == 4:
+            return "none", (int(parts[1]), datetime.fromisoformat(parts[2]), int(parts[3]))
+    except (ValueError, UnicodeDecodeError):
+        pass
+    return "due", None
+
+
+def _read(user: User, view: str, where: list, names, descending: bool, limit: int, walk: bool = False) -> list:
+    """Up to `limit` tickets of the view matching `where`, in the order of `names`: each (arm, status) range
+    read in order up to `limit`, then merged (UNION: arms of a scope may overlap)."""
+    columns = [getattr(Ticket, name) for name in names]
+    # walk: a whole status range may not seek its index, so SQLite reads the one of the ORDER BY in order.
+    status_of = (lambda arm: Unindexed(Ticket.status) if walk and not arm else Ticket.status)
+    ranges = [[*_equal(arm), status_of(arm) == status] for arm in view_arms(view, user)
+              for status in VIEW_STATUSES[view]]
+    if not ranges or limit <= 0:  # no ticket work
+        return []
+    if len(ranges) == 1:
+        query = select(Ticket).where(*where, *ranges[0]).order_by(*_sorted(columns, descending))
+    else:
+        parts = [select(*columns).where(*where, *condition).order_by(*_sorted(columns, descending))
+                 .limit(limit).subquery() for condition in ranges]
+        merged = union(*(select(part) for part in parts)).subquery()
+        query = (select(Ticket).join(merged, merged.c.id == Ticket.id)
+                 .order_by(*_sorted([merged.c[name] for name in names], descending)))
+    query = query.options(joinedload(Ticket.assignee), joinedload(Ticket.group), selectinload(Ticket.tag_rows))
+    return list(db.session.scalars(query.limit(limit)).unique())
+
+
+class Unindexed(ColumnElement):
+    """A column SQLite must not seek through an index ("+column"), so that it reads the index of the ORDER BY
+    in order; other databases plan with statistics and get the plain column."""
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column):
+        self.column = column
+        self.type = column.type
+
+
+@compiles(Unindexed)
+def _plain_column(element, compiler, **kw):
+    return compiler.process(element.column, **kw)
+
+
+@compiles(Unindexed, "sqlite")
+def _unindexed_column(element, compiler, **kw):
+    return "+" + compiler.process(element.column, **kw)
 
 
 def _sorted(columns, descending: bool) -> list:

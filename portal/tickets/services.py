@@ -179,7 +179,7 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
               attachments=(), status: Status | str | None = None, expected_version: int | None = None,
               guest_email: str | None = None, trusted_sender: bool = False,
               body_html: str | None = None, external_id: str | None = None,
-              meta: dict | None = None) -> TicketMessage:
+              meta: dict | None = None, acknowledgement: bool = False) -> TicketMessage:
     """A public reply by the requester (account or guest link) or by an agent.
 
     `trusted_sender`: the channel checked that the sender takes part in the conversation (email threading
@@ -188,6 +188,8 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
 
     A customer reply reopens pending/on-hold/solved tickets; on a closed ticket it opens a follow-up ticket
     and returns the message there. An agent reply may set the status ("send and set").
+    `acknowledgement` (automation's out-of-hours reply): sent like an agent's reply but not the team's answer:
+    the first response, the wait for our reply and the status stay as they were.
     """
     body = _text(body, "body", "message", MAX_EMAIL_BODY if channel == Channel.EMAIL else MAX_BODY)
     is_agent = author is not None and author.is_staff and author.id != ticket.requester_id
@@ -212,13 +214,15 @@ def add_reply(ticket: Ticket, *, body: str, author: User | None, channel: Channe
                            meta=meta)
     _touch(ticket)
     if is_agent:
-        if ticket.first_replied_at is None:
+        if ticket.first_replied_at is None and not acknowledgement:
             ticket.first_replied_at = message.created_at
-        ticket.waiting_since = message.created_at
+        if not acknowledgement:
+            ticket.waiting_since = message.created_at
         _event(ticket, author, "reply", None, None)
         if status and status not in Status._value2member_map_:
             raise ValidationError(_("Choose a status from the list."), field="status")
-        new_status = Status(status) if status else (Status.OPEN if ticket.status == Status.NEW else ticket.status)
+        opened = Status.OPEN if ticket.status == Status.NEW and not acknowledgement else ticket.status
+        new_status = Status(status) if status else opened
         if new_status == Status.CLOSED:
             raise ValidationError(_("Solve the ticket first; it closes later."), field="status")
         _set_status(ticket, new_status, author)

@@ -10,6 +10,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.inputs import json_object, parse_id, takes_json
 from portal.markup import render_markdown
+from portal.models_base import utcnow
 from portal.staff.access import permission_required
 from portal.tickets import bulk, macros, presence, queries, services
 from portal.tickets.forms import ComposerForm, MergeForm, TicketFieldsForm
@@ -30,11 +31,13 @@ def index():
     if view not in queries.VIEW_KEYS:
         abort(404)
     filters = queries.Filters.from_args(request.args)
+    sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS and view != "solved" else "queue"
     page = queries.queue_page(current_user, view, filters, cursor=request.args.get("after"),
-                              per_page=current_app.config["TICKETS_PER_PAGE"])
+                              per_page=current_app.config["TICKETS_PER_PAGE"], sort=sort)
     return render_template("tickets/staff_queue.html", view=view, page=page, counts=queries.view_counts(current_user),
                            agents=queries.agents(), groups=queries.groups(), filters=filters, statuses=list(Status),
-                           priorities=sorted(Priority, key=lambda p: p.rank), channels=list(Channel))
+                           priorities=sorted(Priority, key=lambda p: p.rank), channels=list(Channel), sort=sort,
+                           now=utcnow())
 
 
 @bp.route("/bulk", methods=["POST"])

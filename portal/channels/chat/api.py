@@ -221,7 +221,7 @@ def opened(channel_id, session_id):
     session = _session(session_id)
     _limit("post", session)
     data = _body()
-    contact.record_opened(visitor=sessions.visitor_key(session), source="contact", query=str(data.get("q", ""))[:200],
+    contact.record_opened(visitor=sessions.visitor_key(session), source="chat", query=str(data.get("q", ""))[:200],
                           article_slug=str(data.get("slug", ""))[:120], lang=session.locale or "en")
     db.session.commit()
     return jsonify(ok=True)

@@ -1,10 +1,11 @@
 """The chat's event log: every message and typing signal is a ChatEvent row, and each side reads the
 rows after the last id it has (Server-Sent Events or polling), so any web worker can serve any chat."""
+import itertools
 import json
 import time
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from portal.channels.models import ChatEvent, ChatSession
 from portal.extensions import db
@@ -14,6 +15,7 @@ BATCH = 100
 STREAM_SECONDS = 25  # then the stream ends and EventSource reconnects (Last-Event-ID): no worker held for long
 POLL_SECONDS = 0.2
 RETRY_MS = 300
+PURGE_BATCH = 2000  # events deleted per transaction by the nightly job
 
 
 def publish(session: ChatSession, kind: str, **data) -> ChatEvent:
@@ -22,6 +24,24 @@ def publish(session: ChatSession, kind: str, **data) -> ChatEvent:
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def purge_before(cutoff, *, limit: int = PURGE_BATCH) -> int:
+    """Delete up to `limit` of the oldest events written before `cutoff`; returns how many went (flushes).
+
+    Reads in id order (the table's own key) and stops at the first newer event, since ids grow with time.
+    The newest event always stays: SQLite then never gives out again an id a reader has already passed
+    (every stream resumes after the last id it has).
+    """
+    newest = db.session.scalar(select(func.max(ChatEvent.id)))
+    if newest is None:
+        return 0
+    rows = db.session.execute(select(ChatEvent.id, ChatEvent.created_at).where(ChatEvent.id < newest)
+                              .order_by(ChatEvent.id).limit(limit)).all()
+    old = list(itertools.takewhile(lambda row: row.created_at < cutoff, rows))
+    if old:  # the oldest rows of the table: every id up to the last of them is one of them
+        db.session.execute(delete(ChatEvent).where(ChatEvent.id <= old[-1].id))
+    return len(old)
 
 
 def last_id(session_id: int) -> int:

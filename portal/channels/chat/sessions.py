@@ -21,7 +21,7 @@ from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.inputs import parse_id
 from portal.models_base import utcnow
-from portal.tickets.models import Channel, MessageKind, Ticket, TicketMessage
+from portal.tickets.models import AuthorKind, Channel, MessageKind, Ticket, TicketMessage
 from portal.tickets.contact import mark_submitted
 
 MAX_TEXT = 5_000
@@ -195,5 +195,27 @@ def history(session: ChatSession, user, *, limit: int = 5) -> list[dict]:
 
 
 def transcript(session: ChatSession) -> list[dict]:
-    """The messages of this chat so far, for a widget that reloads (from the event log)."""
-    return [events.for_visitor(e) for e in events.messages(session.id)]
+    """The messages of this chat so far, for a widget that reloads: from the event log, or from the chat's
+    ticket once the nightly job purged the log (CHAT_EVENT_HOURS)."""
+    shown = [events.for_visitor(e) for e in events.messages(session.id)]
+    if shown or session.ticket_id is None:
+        return shown
+    return _ticket_transcript(session)
+
+
+def _ticket_transcript(session: ChatSession, limit: int = 500) -> list[dict]:
+    """The visitor's messages of this chat and the agents' replies sent to it, shaped like events. Their
+    ids are negative: they name no position in the event log, so the widget reads on from where it is."""
+    rows = db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == session.ticket_id,
+                                                          TicketMessage.kind == MessageKind.PUBLIC)
+                              .order_by(TicketMessage.id.desc()).limit(limit)).all()
+    prefix, out = f"chat:{session.id}:", []
+    for message in reversed(rows):
+        if message.author_kind == AuthorKind.CUSTOMER and (message.external_id or "").startswith(prefix):
+            out.append({"id": -message.id, "kind": "message", "from": "visitor", "text": message.body,
+                        "client_id": message.external_id[len(prefix):], "at": message.created_at.isoformat() + "Z"})
+        elif message.author_kind == AuthorKind.AGENT and (message.meta or {}).get("chat_event"):
+            out.append({"id": -message.id, "kind": "message", "from": "agent", "text": message.body,
+                        "author": message.author.display_name if message.author else "",
+                        "at": message.created_at.isoformat() + "Z"})
+    return out

@@ -10,9 +10,6 @@ from portal.extensions import db
 from portal.mail import OutgoingMail
 from portal.tickets import services
 from portal.tickets.models import Status
-from tests.browser.conftest import (  # noqa: F401  (the browser suite's fixtures)
-    browser, live_app, live_app_config, new_page, phone_page, starter_instance,
-)
 from tests.factories import make_agent, make_ticket
 
 pytestmark = pytest.mark.browser
