@@ -48,3 +48,28 @@ def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(client):
                            headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" not in response.headers
     assert not any("Secure" in cookie for cookie in response.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize("email", ["manager@demo.comptoir.test", "claire@demo.comptoir.test", None])
+def test_every_page_type_carries_the_headers_and_no_inline_script(app, runner, email):
+    """Every GET route of the site (help center, community, portal, desk, settings, API, hooks, files, errors),
+    as a manager, a customer and a visitor: the security headers on every answer, and no HTML page with an
+    inline script or event handler, which the Content-Security-Policy would block."""
+    from tests.test_garbage_input import _logged_in_client, _rules, _url
+
+    client = _logged_in_client(app, runner, email)
+    missing, inline = [], []
+    for rule in _rules(app, "GET"):
+        url = _url(rule)
+        response = client.get(url)
+        headers = response.headers
+        if rule.endpoint != "static" and not (
+                "script-src 'self'" in headers.get("Content-Security-Policy", "")
+                and headers.get("X-Content-Type-Options") == "nosniff"
+                and headers.get("Referrer-Policy") == "strict-origin-when-cross-origin"):
+            missing.append((url, response.status_code))
+        if response.mimetype == "text/html":
+            html = response.get_data(as_text=True)
+            if "<script>" in html or " onclick=" in html or " onload=" in html or " onchange=" in html:
+                inline.append(url)
+    assert missing == [] and inline == []
