@@ -14,6 +14,9 @@ ACTION_LABELS = {
     "team.invited": _l("Invited to the team"),
     "team.joined": _l("Joined the team"),
     "settings.security_changed": _l("Security settings changed"),
+    "staff.changed": _l("Changed in the desk"),
+    "customer_data.viewed": _l("Customer data viewed"),
+    "customer_data.exported": _l("Customer data exported"),
 }
 
 
