@@ -1,10 +1,13 @@
 """Mixed load as a busy shop makes it: agents working tickets, customers writing, visitors browsing, shops
 posting webhooks, on gunicorn. Prints requests, 5xx, lost writes (a success whose row is missing), p50/p95.
 
-    .venv/bin/python bench/load_mixed.py [--mode sync|threaded] [--seconds 600] [--connections 8]
+    .venv/bin/python bench/load_mixed.py [--mode sync|threaded|serve] [--database sqlite|postgresql]
+        [--seconds 600] [--connections 8]
 
-sync: 2 sync workers; threaded: 4 gthread workers with 4 threads each. The instance is a throwaway copy
-of the demo data in a temp folder.
+sync: `gunicorn` with 2 sync workers; threaded: 4 gthread workers with 4 threads each; serve: `portal serve`
+(the production command: 2 workers, 4 threads each) with `portal worker` beside it taking the jobs, whose
+peak memory is printed. postgresql: a private PostgreSQL cluster (as the test suite starts it) instead of the
+SQLite file. The instance is a throwaway copy of the demo data in a temp folder.
 """
 import argparse
 import base64
@@ -16,7 +19,6 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -157,10 +159,12 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def prepare(instance: Path) -> tuple[dict, int]:
+def prepare(instance: Path, database_url: str | None = None, worker: bool = False) -> tuple[dict, int]:
     env = {**os.environ, "PORTAL_INSTANCE_PATH": str(instance), "PORTAL_SECRET_KEY": "load-test",
-           "PORTAL_QUEUE_IMMEDIATE": "true", "PORTAL_LOGIN_MAX_ATTEMPTS": "1000",
+           "PORTAL_QUEUE_IMMEDIATE": "false" if worker else "true", "PORTAL_LOGIN_MAX_ATTEMPTS": "1000",
            "PORTAL_CONTACT_MAX_PER_HOUR_IP": "1000000"}  # every guest comes from 127.0.0.1
+    if database_url:
+        env["PORTAL_DATABASE_URL"] = database_url
     subprocess.run([BIN / "portal", "demo"], env=env, check=True, capture_output=True)
     out = subprocess.run([BIN / "portal", "stores", "add", "--platform", "shopify", "--name", "Load",
                           "--domain", "load.myshopify.com", "--webhook-secret", SECRET, "--json"],
@@ -168,39 +172,96 @@ def prepare(instance: Path) -> tuple[dict, int]:
     return env, json.loads(out.strip().splitlines()[-1])["id"]
 
 
+def _database(instance: Path):
+    """The load's database (the SQLite file, or the PostgreSQL URL given to the site), as SQLAlchemy."""
+    from sqlalchemy import create_engine
+
+    return create_engine(_DATABASE_URL or f"sqlite:///{instance / 'portal.db'}")
+
+
 def lost_writes(instance: Path, writes) -> list:
-    db = sqlite3.connect(instance / "portal.db")
+    from sqlalchemy import text
+
     lost = []
-    for kind, marker in writes:
-        query = {"message": "SELECT 1 FROM ticket_message WHERE body = ?",
-                 "ticket": "SELECT 1 FROM ticket WHERE subject = ?",
-                 "order": "SELECT 1 FROM shop_order WHERE external_id = ?"}[kind]
-        if db.execute(query, (marker,)).fetchone() is None:
-            lost.append((kind, marker))
+    with _database(instance).connect() as db:
+        for kind, marker in writes:
+            query = {"message": "SELECT 1 FROM ticket_message WHERE body = :m",
+                     "ticket": "SELECT 1 FROM ticket WHERE subject = :m",
+                     "order": "SELECT 1 FROM shop_order WHERE external_id = :m"}[kind]
+            if db.execute(text(query), {"m": marker}).first() is None:
+                lost.append((kind, marker))
     return lost
 
 
+class MemoryWatch(threading.Thread):
+    """Samples a process's resident memory every second; `peak_mb` is the highest seen."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak_mb = pid, 0.0
+
+    def run(self):
+        while True:
+            try:
+                status = Path(f"/proc/{self.pid}/status").read_text()
+            except OSError:
+                return
+            rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            self.peak_mb = max(self.peak_mb, rss / 1024)
+            time.sleep(1)
+
+
+_DATABASE_URL = None
+
+
 def main(argv=None):
+    global _DATABASE_URL
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=["sync", "threaded"], default="sync")
+    parser.add_argument("--mode", choices=["sync", "threaded", "serve"], default="sync")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--seconds", type=int, default=600)
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args(argv)
+    postgres = None
     with tempfile.TemporaryDirectory(prefix="comptoir-load-") as folder:
         instance = Path(folder)
-        env, store_id = prepare(instance)
+        if args.database == "postgresql":
+            sys.path.insert(0, str(common.ROOT))
+            from tests.postgres_server import PostgresServer
+
+            postgres = PostgresServer(tempfile.mkdtemp(prefix="comptoir-load-pg-")).start()
+            postgres.execute("CREATE DATABASE comptoir")
+            _DATABASE_URL = postgres.url("comptoir")
+        serve = args.mode == "serve"
+        env, store_id = prepare(instance, _DATABASE_URL, worker=serve)
         port = _free_port()
-        workers = ["--workers", "2"] if args.mode == "sync" else ["--workers", "4", "--threads", "4",
-                                                                     "--worker-class", "gthread"]
-        server = subprocess.Popen([BIN / "gunicorn", *workers, "--bind", f"127.0.0.1:{port}", "--timeout", "120",
-                                   "--error-logfile", str(instance / "gunicorn.log"), "portal.wsgi:app"],
-                                  env=env, cwd=common.ROOT, start_new_session=True,
+        if serve:
+            command = [BIN / "portal", "serve", "--port", str(port), "--workers", "2", "--threads", "4",
+                       "--timeout", "120"]
+        else:
+            workers = ["--workers", "2"] if args.mode == "sync" else ["--workers", "4", "--threads", "4",
+                                                                         "--worker-class", "gthread"]
+            command = [BIN / "gunicorn", *workers, "--bind", f"127.0.0.1:{port}", "--timeout", "120",
+                       "--error-logfile", str(instance / "gunicorn.log"), "portal.wsgi:app"]
+        server = subprocess.Popen(command, env=env, cwd=common.ROOT, start_new_session=True,
                                   stdout=(instance / "app.log").open("w"), stderr=subprocess.STDOUT)
+        worker, watch = None, None
+        if serve:
+            worker = subprocess.Popen([BIN / "portal", "worker"], env=env, cwd=common.ROOT, start_new_session=True,
+                                      stdout=(instance / "worker.log").open("w"), stderr=subprocess.STDOUT)
+            watch = MemoryWatch(worker.pid)
+            watch.start()
         try:
             run(args, instance, port, store_id)
+            if watch:
+                print(f"worker peak memory: {watch.peak_mb:.0f} MB RSS")
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            for process in (server, worker):
+                if process:
+                    os.killpg(process.pid, signal.SIGTERM)
+                    process.wait(timeout=30)
+            if postgres:
+                postgres.stop()
 
 
 def run(args, instance, port, store_id):
@@ -211,10 +272,12 @@ def run(args, instance, port, store_id):
             break
         except OSError:
             time.sleep(0.2)
-    db = sqlite3.connect(instance / "portal.db")
+    from sqlalchemy import text
+
     # a merged ticket refuses replies: leave it out
     open_tickets = "SELECT id FROM ticket WHERE merged_into_id IS NULL ORDER BY id LIMIT 20"
-    numbers = [row[0] + 1000 for row in db.execute(open_tickets)]
+    with _database(instance).connect() as db:
+        numbers = [row[0] + 1000 for row in db.execute(text(open_tickets))]
     stats = Stats()
     deadline = time.monotonic() + args.seconds
     roles = [lambda c: agent_loop(c, stats, deadline, numbers), lambda c: customer_loop(c, stats, deadline),
@@ -245,7 +308,7 @@ def report(args, stats, elapsed, lost, instance):
     print("statuses=" + json.dumps(dict(sorted(stats.statuses.items()))))
     for body in stats.errors:
         print("5xx body:", body.decode("utf-8", "replace")[:300])
-    log = "\n".join((instance / name).read_text(errors="replace") for name in ("gunicorn.log", "app.log")
+    log = "\n".join((instance / name).read_text(errors="replace") for name in ("gunicorn.log", "app.log", "worker.log")
                     if (instance / name).exists()).splitlines()
     skipped = [line for line in log if "presence not recorded" in line]
     print(f"presence writes given up (a hint, the page still answered): {len(skipped)}")
