@@ -1,0 +1,79 @@
+"""Who may erase and export: managers; agents, editors and customers get nothing, and forms need their token."""
+import pytest
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+from tests.factories import PASSWORD, make_agent, make_user
+
+STAFF_URLS = [("get", "/staff/gdpr", {}),
+              ("post", "/staff/gdpr/erase", {"erase-email": "alice@example.com", "erase-confirm": "y"}),
+              ("post", "/staff/gdpr/export", {"export-email": "alice@example.com"})]
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.EDITOR, Role.CUSTOMER])
+def test_only_managers_reach_the_personal_data_page(client, login, world, role):
+    make_agent(role=role, email="someone@example.com") if role != Role.CUSTOMER else \
+        make_user(email="someone@example.com")
+    login("someone@example.com")
+    for method, url, data in STAFF_URLS:
+        response = getattr(client, method)(url, data=data)
+        assert response.status_code == 404, url
+        assert response.mimetype != "application/zip"
+    db.session.expire_all()
+    assert db.session.get(User, world.alice.id).email == "alice@example.com"
+    assert "/staff/gdpr" not in client.get("/staff/").get_data(as_text=True)
+
+
+def test_a_manager_finds_the_page_in_the_staff_menu_and_exports_a_customer(client, login, world):
+    make_agent(role=Role.MANAGER, email="boss@example.com")
+    login("boss@example.com")
+    assert 'href="/staff/gdpr"' in client.get("/staff/").get_data(as_text=True)
+    response = client.post("/staff/gdpr/export", data={"export-email": "alice@example.com"})
+    assert response.mimetype == "application/zip"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "gdpr.exported"))
+    assert (event.actor_email, event.target_label) == ("boss@example.com", "alice@example.com")
+
+
+def test_staff_cannot_ask_for_erasure_from_the_portal(client, login, world):
+    login("agent@example.com")
+    response = client.post("/portal/privacy/erase", data={"password": PASSWORD})
+    assert response.status_code == 400
+    assert "Staff accounts cannot ask for erasure here: ask a manager." in response.get_data(as_text=True)
+
+
+def test_the_forms_refuse_a_missing_csrf_token(app, client, login, world):
+    make_agent(role=Role.MANAGER, email="boss@example.com")
+    login("alice@example.com")
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post("/portal/privacy/erase", data={"password": PASSWORD}).status_code == 400
+    export = client.post("/portal/privacy/export")
+    assert export.mimetype != "application/zip"
+    app.config["WTF_CSRF_ENABLED"] = False
+    client.post("/logout")
+    login("boss@example.com")
+    app.config["WTF_CSRF_ENABLED"] = True
+    for _method, url, data in STAFF_URLS[1:]:
+        response = client.post(url, data=data)
+        assert response.status_code == 400, url
+        assert response.mimetype != "application/zip"
+    db.session.expire_all()
+    assert db.session.get(User, world.alice.id).email == "alice@example.com"
+    assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("gdpr.%"))).all() == []
+
+
+ODD = ["", "\x00", "a@b" * 200, "ünïcode@exämple.com", "<script>@x.com", "alice@example.com\x00"]
+
+
+def test_odd_input_gets_a_clear_answer_never_a_500(client, login, runner, world):
+    make_agent(role=Role.MANAGER, email="boss@example.com")
+    login("boss@example.com")
+    for value in ODD:
+        for url, field in (("/staff/gdpr/erase", "erase-email"), ("/staff/gdpr/export", "export-email")):
+            response = client.post(url, data={field: value, "erase-confirm": "y"})
+            assert response.status_code == 400, (url, value)
+        result = runner.invoke(args=["gdpr", "erase", value or " ", "--yes"])
+        assert result.exit_code == 1 and result.output.count("\n") == 1, (value, result.output)
+    db.session.expire_all()
+    assert db.session.get(User, world.alice.id).email == "alice@example.com"
