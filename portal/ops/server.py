@@ -27,7 +27,10 @@ def options(*, host: str, port: int, workers: int, threads: int, timeout: int, a
     """gunicorn settings for these choices."""
     chosen = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "timeout": timeout,
               "worker_class": "gthread" if threads > 1 else "sync", "graceful_timeout": 30,
-              "forwarded_allow_ips": "127.0.0.1", "proc_name": "comptoir"}
+              "forwarded_allow_ips": "127.0.0.1", "proc_name": "comptoir",
+              # gunicorn's control socket lives in the home folder: two sites (or two `portal serve`) on one
+              # host would share it. Nothing here uses it.
+              "control_socket_disable": True}
     if access_log:
         chosen["accesslog"] = access_log
     return chosen
