@@ -1,5 +1,6 @@
 """Run: .venv/bin/python bench/search_backends.py [--docs 220000] [--runs 30] [--seed 1]
-                                                 [--backends whoosh,sqlite] [--keep DIR]
+                                                 [--backends whoosh,sqlite,postgresql] [--keep DIR]
+                                                 [--database-url postgresql+psycopg://...]
 
 Search backends side by side in one warm process, through the index API the app uses
 (portal.search.create_index), without Flask or a database. Generates N forum-like posts, mixed
@@ -7,7 +8,9 @@ English/French (questions, and about ten answers each, from bench/community_text
 plain text like portal/forum/indexing.py does), then for each backend: times rebuild() of the whole
 set, one-document upserts, and search p50/p95 for common words, rare words and typos (forum search:
 kinds question+answer, 10 hits per page with highlighted snippets) and suggest() prefixes.
-Prints one table; the index folders are removed unless --keep.
+Prints one table; the index folders are removed unless --keep. The postgresql backend runs in
+--database-url, or in a private cluster started for the run (tests/postgres_server.py) and removed after;
+its CPU columns count only this process (the server's work is in the wall time).
 """
 import argparse
 import gc
@@ -30,7 +33,7 @@ TYPOS = {"en": ["delivry", "refnud", "trakcing number", "seersuker"],
          "fr": ["livraisn", "rembourssement", "comande", "Chamonis"]}
 PREFIXES = {"en": ["de", "deli", "size g", "ref", "wool j", "track", "is the m", "runs sm"],
             "fr": ["li", "livr", "tai", "rembo", "laine", "comm", "point re", "numéro de s"]}
-COLUMNS = [("backend", "<8", "backend"), ("scenario", "<28", "scenario"), ("first p50", ">9.2f", "first50"),
+COLUMNS = [("backend", "<10", "backend"), ("scenario", "<28", "scenario"), ("first p50", ">9.2f", "first50"),
            ("first p95", ">9.2f", "first95"), ("p50 ms", ">8.2f", "p50"), ("p95 ms", ">8.2f", "p95"),
            ("max ms", ">8.2f", "max"), ("cpu p50", ">8.2f", "cpu50"), ("cpu p95", ">8.2f", "cpu95"),
            ("min hits", ">8", "hits")]
@@ -97,16 +100,17 @@ def scenarios(index) -> dict:
             "suggest": each(PREFIXES, suggest)}
 
 
-def measure(backend: str, docs: list[dict], runs: int, folder: Path) -> dict:
+def measure(backend: str, docs: list[dict], runs: int, folder: Path, database_url=None) -> dict:
     from portal.search import create_index
 
-    index = create_index(backend, str(folder / backend), writer_timeout=30)
+    index = create_index(backend, str(folder / backend), writer_timeout=30, database_url=database_url)
     gc.collect()
     started = time.perf_counter()
     index.rebuild(iter(docs))
-    result = {"backend": backend, "rebuild_s": time.perf_counter() - started, "docs": index.doc_count(),
-              "size": subprocess.run(["du", "-sh", str(folder / backend)], capture_output=True,
-                                     text=True).stdout.split()[0]}
+    rebuild_s = time.perf_counter() - started
+    size = _database_size(database_url) if backend == "postgresql" else subprocess.run(
+        ["du", "-sh", str(folder / backend)], capture_output=True, text=True).stdout.split()[0]
+    result = {"backend": backend, "rebuild_s": rebuild_s, "docs": index.doc_count(), "size": size}
     calls = scenarios(index)
     # The first time each query runs (nothing of it cached yet), then `runs` more rounds of the group.
     result["first"] = {name: [timed(call, 1)[0][0] for call in group] for name, group in calls.items()}
@@ -117,6 +121,19 @@ def measure(backend: str, docs: list[dict], runs: int, folder: Path) -> dict:
     result["upsert_ms"] = [timed(lambda d=d: index.upsert([d]), 1)[0][0] for d in edits]
     result["edit_found"] = index.search("zanzibar", kinds=KINDS, per_page=100).total
     return result
+
+
+def _database_size(database_url) -> str:
+    """The PostgreSQL index's tables and indexes (every comptoir_search_gen_* schema)."""
+    import psycopg
+
+    from portal.search.postgres_backend import connection_url
+
+    with psycopg.connect(connection_url(database_url)) as conn:
+        return conn.execute(
+            "SELECT pg_size_pretty(coalesce(sum(pg_total_relation_size(c.oid)), 0)) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname LIKE 'comptoir_search_gen_%' AND c.relkind = 'r'").fetchone()[0]
 
 
 def _total(found) -> int:
@@ -139,7 +156,7 @@ def report(args, results: list[dict], generate_s: float) -> None:
     print()
     for r in results:
         upsert = r["upsert_ms"]
-        print(f"{r['backend']:8} rebuild {r['rebuild_s']:6.1f} s for {r['docs']} docs, index {r['size']} on disk; "
+        print(f"{r['backend']:10} rebuild {r['rebuild_s']:6.1f} s for {r['docs']} docs, index {r['size']} on disk; "
               f"upsert of one post p50 {common.percentile(upsert, 50):.1f} ms, p95 {common.percentile(upsert, 95):.1f}"
               f" ms; edited posts found: {r['edit_found']}/20")
 
@@ -151,19 +168,30 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backends", default="whoosh,sqlite")
     parser.add_argument("--keep", type=Path, help="build the indexes in DIR and keep them")
+    parser.add_argument("--database-url", help="PostgreSQL database of the postgresql backend "
+                        "(default: a private cluster for this run)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     docs = load_or_generate(args.docs, args.seed)
     generate_s = time.perf_counter() - started
     folder = args.keep or Path(tempfile.mkdtemp(prefix="search-backends-"))
     folder.mkdir(parents=True, exist_ok=True)
+    server, database_url = None, args.database_url
     try:
+        if "postgresql" in args.backends.split(",") and not database_url:
+            from tests.postgres_server import PostgresServer
+
+            server = PostgresServer(tempfile.mkdtemp(prefix="search-backends-pg-")).start()
+            server.execute("CREATE DATABASE bench_search")
+            database_url = server.url("bench_search")
         results = []
         for backend in args.backends.split(","):
-            results.append(measure(backend, docs, args.runs, folder))
+            results.append(measure(backend, docs, args.runs, folder, database_url))
             print(f"{backend}: rebuilt in {results[-1]['rebuild_s']:.1f} s", file=sys.stderr, flush=True)
         report(args, results, generate_s)
     finally:
+        if server is not None:
+            server.stop()
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -2,6 +2,8 @@
 from flask import Flask
 
 from portal import automation, channels, database, errors_http, http_security, i18n, inputs, jobs, mail, permissions, search
+from portal import webhooks
+from portal import reports
 from portal.accounts import auth
 from portal.config import load_config
 from portal.markup import render_markdown
@@ -64,6 +66,8 @@ def register_extensions(app):
     jobs.init_app(app)
     channels.init_app(app)
     automation.init_app(app)
+    webhooks.init_app(app)  # after automation: its commit hook sees the rules' changes too
+    reports.init_app(app)  # the reports pages, CLI, worker tasks and the ticket_changed hook
     search.init_app(app)
     i18n.init_app(app)
     app.jinja_env.globals["can"] = permissions.can
@@ -81,7 +85,10 @@ def _migrations_dir():
 
 
 def register_blueprints(app):
+    from portal.accounts.security_views import bp as security_bp
     from portal.accounts.views import bp as accounts_bp
+    from portal.accounts.role_views import bp as roles_bp
+    from portal.audit.views import bp as audit_bp
     from portal.kb.staff_views import bp as kb_staff_bp
     from portal.kb.views import bp as help_bp
     from portal.portal_home.views import bp as portal_bp
@@ -100,11 +107,22 @@ def register_blueprints(app):
     from portal.uploads.views import bp as uploads_bp
     from portal.jobs.views import bp as jobs_bp
     from portal.channels.email.views import bp as mailboxes_bp
+    from portal.api.v1 import bp as api_v1_bp
+    from portal.api.views import bp as api_tokens_bp
+    from portal.gdpr.views import bp as gdpr_bp
 
+    from portal.audit import requests as audit_requests
+
+    audit_requests.init_app(app)
+    for blueprint in (security_bp, audit_bp, roles_bp):
+        app.register_blueprint(blueprint)
     for blueprint in (site_bp, accounts_bp, help_bp, portal_bp, staff_bp, kb_staff_bp, uploads_bp, contact_bp,
                       portal_tickets_bp, staff_tickets_bp, desk_admin_bp, agent_settings_bp, hooks_bp,
                       orders_bp, staff_orders_bp, forum_bp, forum_mod_bp, jobs_bp, mailboxes_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(api_v1_bp)  # /api/v1 and its resources (nested blueprints)
+    app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(gdpr_bp)  # /portal/privacy and /staff/gdpr
 
 
 def register_search_sources():
@@ -117,6 +135,7 @@ def register_job_handlers():
     """Each feature's background tasks (handlers register on import), so the worker knows them all."""
     from portal.channels.email import jobs as email_jobs  # noqa: F401
     from portal.jobs import maintenance  # noqa: F401
+    from portal.gdpr import jobs as gdpr_jobs  # noqa: F401
     from portal.search_sync import register_jobs as register_search_jobs
 
     register_search_jobs()
@@ -124,18 +143,22 @@ def register_job_handlers():
 
 def register_cli(app):
     from portal.accounts.cli import users_cli
+    from portal.audit.cli import audit_cli
     from portal.cli import register_commands
     from portal.kb.cli import kb_cli
     from portal.orders.cli import orders_cli, stores_cli
     from portal.tickets.cli import tickets_cli
     from portal.jobs.cli import jobs_cli, worker_command
     from portal.channels.email.cli import mail_cli
+    from portal.api.cli import api_cli
     from portal.ops.cli import backup_command, restore_command
+    from portal.gdpr.cli import gdpr_cli
 
     register_commands(app)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(kb_cli)
     app.cli.add_command(tickets_cli)
     app.cli.add_command(stores_cli)
@@ -143,3 +166,5 @@ def register_cli(app):
     app.cli.add_command(jobs_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(api_cli)
+    app.cli.add_command(gdpr_cli)

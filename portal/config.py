@@ -58,12 +58,17 @@ class Defaults:
     FORUM_VOTES_PER_HOUR = 100
     QUEUE_URL = None  # redis://host:6379/0 for shops on several machines; default: instance/queue.db (SQLite)
     QUEUE_IMMEDIATE = False  # run jobs in the calling process at once (tests, scripts)
+    REDIS_URL = None  # redis://host:6379/1 for several machines: rate limits and presence there (portal/redis_store.py)
     JOB_LEASE_SECONDS = 600  # a running job not finished by then is taken as abandoned and run again
     JOBS_KEEP_DAYS = 7
     JOB_RETRY_BASE_SECONDS = 30
     JOB_RETRY_MAX_SECONDS = 6 * 3600
     MAIL_MAX_ATTEMPTS = 8
     MAIL_RAW_PATH = None  # instance/mail/raw: the original of every inbound message ("show original")
+    # Personal data (portal/gdpr): retention rules run nightly by the worker; 0 turns a rule off.
+    MAIL_RAW_DAYS = 90  # days mail originals ("show original") are kept
+    TICKET_RETENTION_MONTHS = 0  # solved/closed tickets untouched this long are anonymised (0: kept)
+    ORDERS_KEEP_FOR_ACCOUNTING = True  # erasure keeps an order's number, date, items and totals, not the person
     MAIL_INBOUND_MAX_PER_HOUR_SENDER = 20  # more from one address is taken as a mail loop
     MAIL_INBOUND_MAX_BYTES = 40 * 1024 * 1024
     MAIL_IMAP_IDLE_SECONDS = 50  # each minute's poll then waits in IDLE this long (0: plain polling)
@@ -73,8 +78,19 @@ class Defaults:
     CHANNELS_PUBLIC_URL = None  # https://help.shop.example behind a proxy: the URL providers sign (Twilio)
     CHANNEL_MEDIA_MAX_BYTES = 10 * 1024 * 1024  # one MMS/WhatsApp media fetched from the provider
     CHAT_RATE_PER_MINUTE = 30  # widget posts per visitor per minute
+    CHAT_EVENT_HOURS = 48  # live-chat events (what streams fan out) kept this long; the tickets keep the chats
     WISMO_PROMISED_SHIP_DAYS = 3  # an order not shipped after this long goes to a person, not an automatic answer
     WISMO_TRACKING_STALE_DAYS = 5  # nor does a parcel whose tracking has not moved for this long
+    API_RATE_PER_MINUTE = 300  # REST API calls per user per minute (all their tokens together)
+    API_AUTH_FAILURES_PER_MINUTE = 30  # calls with a missing or bad token per client before 429
+    API_MAX_BODY_BYTES = 1024 * 1024  # largest JSON body the REST API reads
+    # Outgoing webhooks (portal/webhooks). Private, loopback and link-local receivers are refused: a URL typed
+    # in the settings must not reach this machine's or the LAN's services (or a cloud metadata endpoint).
+    WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+    WEBHOOKS_TIMEOUT_SECONDS = 10
+    WEBHOOKS_MAX_ATTEMPTS = 6  # with the job backoff (30 s, 2 min, 8 min, 32 min, 2 h): about 3 hours
+    WEBHOOKS_DISABLE_AFTER_FAILURES = 5  # deliveries failed for good in a row (0: never disable)
+    WEBHOOKS_KEEP_DAYS = 30  # the delivery log
 
 
 def _secret_key(instance_path: Path) -> str:

@@ -36,6 +36,10 @@ def wants_json():
 
 
 def _render(status, message):
+    if request.path.startswith("/api/"):  # the REST API's error body (portal/api/errors.py)
+        from portal.api.errors import error_response
+
+        return error_response(status, message)
     if wants_json():
         return jsonify({"error": message, "status": status}), status
     return render_template("errors/error.html", status=status, title=str(_TITLES.get(status) or _("Error")),

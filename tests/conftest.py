@@ -38,6 +38,15 @@ def _postgres_server(tmp_path_factory):
     return _postgres
 
 
+def pytest_collection_modifyitems(config, items):
+    if DATABASE == "sqlite":
+        return
+    skip = pytest.mark.skip(reason="about SQLite itself (query plans, file locks)")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
 def pytest_sessionfinish(session):
     if _postgres is not None:
         _postgres.stop()

@@ -1,7 +1,8 @@
 """Account forms. They only check presence and confirmation; the services validate the rest."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired
 
@@ -113,3 +114,21 @@ class ActionForm(FlaskForm):
 
 class SecurityPolicyForm(FlaskForm):
     require_staff_two_factor = BooleanField(_l("Require two-factor login for every staff member"))
+
+
+class CheckboxList(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class StaffRoleForm(FlaskForm):
+    """A custom staff role: its name and the permissions it holds (checked by portal.accounts.roles)."""
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Give the role a name."))])
+    permissions = CheckboxList(_l("Permissions"), validate_choice=False)
+
+
+class MemberAccessForm(FlaskForm):
+    """A team member's custom role and the stores they see."""
+    staff_role = SelectField(_l("Custom role"), validate_choice=False)
+    stores = CheckboxList(_l("Stores they see (none checked: every store)"), coerce=int, validate_choice=False)

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -50,6 +50,11 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]  # the time step of the last accepted code: a code works once
+    # A custom staff role (portal/accounts/roles.py) narrows or extends the base role; see permissions.can.
+    staff_role_id: Mapped[int | None] = mapped_column(ForeignKey("staff_role.id", ondelete="SET NULL"))
+    staff_role: Mapped["StaffRole | None"] = relationship(lazy="joined")
+    # The stores whose tickets and orders this member sees; none listed: every store.
+    stores: Mapped[list["Store"]] = relationship(secondary=lambda: staff_store, lazy="select")
 
     # The desk lists agents and managers on every queue and ticket page: without this index that is a
     # scan of every customer account.
@@ -138,3 +143,19 @@ class SecurityPolicy(db.Model):
     require_staff_two_factor: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime | None]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class StaffRole(db.Model):
+    """A custom staff role made by managers: a name and the named permissions it holds."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    permissions: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+staff_store = Table(
+    "staff_store", db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("store_id", ForeignKey("store.id", ondelete="CASCADE"), primary_key=True),
+)

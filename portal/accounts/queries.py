@@ -1,5 +1,6 @@
 """Account reads shared by views and the CLI."""
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import STAFF_ROLES, Role, StaffInvite, User
 from portal.extensions import db
@@ -24,7 +25,8 @@ def staff_members() -> list[User]:
     from portal.permissions import SYSTEM_EMAIL
 
     return list(db.session.scalars(
-        select(User).where(User.role.in_(STAFF_ROLES), User.email != SYSTEM_EMAIL).order_by(User.name, User.email)))
+        select(User).options(selectinload(User.stores))  # the team page shows each member's stores
+        .where(User.role.in_(STAFF_ROLES), User.email != SYSTEM_EMAIL).order_by(User.name, User.email)))
 
 
 def pending_invites() -> list[StaffInvite]:

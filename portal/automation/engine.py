@@ -13,12 +13,13 @@ from datetime import timedelta, timezone
 from itertools import islice
 
 from flask import has_app_context
-from sqlalchemy import String, cast, event, exists, func, select, text, update
+from sqlalchemy import String, cast, event, exists, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from portal.automation import matching, rule_actions
 from portal.automation.models import Rule, RuleRun
+from portal.database import epoch_seconds
 from portal.extensions import db
 from portal.jobs import services as jobs
 from portal.models_base import utcnow
@@ -210,7 +211,7 @@ def due_query(rule: Rule, now):
     timing = rule.timing or {}
     column = matching.anchor_column(timing["since"])
     cutoff = now - timedelta(hours=int(timing["hours"]))
-    key = "timed:" + cast(func.strftime("%s", column), String)
+    key = "timed:" + cast(epoch_seconds(column), String)
     ran = exists().where(RuleRun.rule_id == rule.id, RuleRun.ticket_id == Ticket.id, RuleRun.event_key == key)
     return select(Ticket.id, column).where(Ticket.status.in_(matching.open_statuses(rule)), column <= cutoff,
                                            column > cutoff - LOOKBACK, *matching.prefilter(rule), ~ran)

@@ -201,3 +201,32 @@ def merge(source: Contact, target: Contact, *, actor) -> Contact:
     db.session.expire(target, ["identities"])
     db.session.expire(source, ["identities"])
     return target
+
+
+def create_contact(*, name: str, identities) -> Contact:
+    """A new customer record typed by staff (the REST API), with its identities [(kind, value)].
+
+    Raises ValidationError on a bad value, Conflict when an identity already names a record (merge instead)."""
+    from portal.errors import Conflict
+
+    name = " ".join((name or "").split())[:120]
+    wanted = [(kind, checked(kind, value)) for kind, value in identities]
+    if not name and not wanted:
+        raise ValidationError(_("Give a name or a way to reach the customer."), field="name")
+    for kind, value in wanted:
+        if find(kind, value) is not None or (kind == "email" and _from_account(value) is not None):
+            raise Conflict(_("%(value)s already belongs to another customer; merge the two instead.",
+                             value=value), field="identities")
+    contact = Contact(name=name)
+    db.session.add(contact)
+    db.session.flush()
+    for kind, value in dict.fromkeys(wanted):
+        add_identity(contact, kind, value)
+    return contact
+
+
+def rename(contact: Contact, name: str) -> None:
+    """Change the name on a customer's record."""
+    contact = _live(contact)
+    contact.name, contact.updated_at = " ".join((name or "").split())[:120], utcnow()
+    db.session.flush()

@@ -7,6 +7,17 @@ import os
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 
+class QueueStorage(SqliteStorage):
+    """huey's SQLite storage with synchronous=NORMAL (WAL): a crash of the process loses nothing, and a power
+    cut can only lose the last messages, which services.recover() puts back from the job ledger in the main
+    database, the record of every job. Without it every enqueued job waited for a disk sync of its own."""
+
+    def _create_connection(self):
+        conn = super()._create_connection()
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+
 # Immediate (in-memory) until init_app configures it: importing this module opens nothing.
 huey = Huey("comptoir", immediate=True, results=False)
 _settings = {"mode": "immediate", "url": None, "configured": None}
@@ -40,7 +51,7 @@ def ensure_storage() -> str:
         huey._immediate = False
         path = _settings["url"].removeprefix("sqlite:///")
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        huey.storage = SqliteStorage(huey.name, filename=path, timeout=30)
+        huey.storage = QueueStorage(huey.name, filename=path, timeout=30)
     _settings["configured"] = key
     return _settings["mode"]
 

@@ -63,15 +63,20 @@ def every_minute() -> None:
     _periodic("sla.sweep")
     _periodic("assignment.sweep")
     _periodic("csat.send_due")
+    _periodic("reports.refresh")  # facts and rollups of the tickets changed in the last minute
 
 
 @huey.periodic_task(crontab(minute="*/5"))
 def every_five_minutes() -> None:
     """Time-based automation rules."""
     _periodic("rules.sweep")
+    _periodic("reports.self_service")  # today's searches, votes, deflection and article views
 
 
 @huey.periodic_task(crontab(minute="17", hour="3"))
 def nightly() -> None:
     """Housekeeping: purge old rows, merge search segments."""
     _periodic("maintenance.nightly")
+    _periodic("reports.nightly")  # the reports' safety net, community counters, the weekly mail
+    _periodic("webhooks.purge")
+    _periodic("gdpr.retention")  # old closed tickets, webhook payloads and mail originals (portal/gdpr)

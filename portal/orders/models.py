@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -149,6 +149,9 @@ class Order(db.Model):
 # Staff search by name prefix: SQLite serves `customer_name LIKE 'abc%'` (case-insensitive for ASCII) from an
 # index only when the index uses NOCASE; without it the search read every order (bench/orders.py).
 Index("ix_order_customer_name_nocase", Order.customer_name.collate("NOCASE")).ddl_if(dialect="sqlite")
+# PostgreSQL: the same search as lower(customer_name) LIKE 'abc%', whatever the database's collation.
+Index("ix_order_customer_name_lower", func.lower(Order.customer_name).label("customer_name_lower"),
+      postgresql_ops={"customer_name_lower": "text_pattern_ops"}).ddl_if(dialect="postgresql")
 
 
 class OrderItem(db.Model):

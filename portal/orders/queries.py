@@ -3,12 +3,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
 from portal.inputs import parse_id
 from portal.orders.models import FinancialStatus, FulfillmentStatus, Order, Shipment
+from portal.permissions import store_ids
 
 
 def _full():
@@ -48,28 +49,39 @@ def guest_order(number: str, email: str) -> Order | None:
         Order.number == number, Order.email == email, Order.deleted_at.is_(None)))
 
 
-def order_by_id(order_id) -> Order | None:
+def visible_to(viewer) -> list:
+    """WHERE clauses keeping the orders of the stores `viewer` may see ([] without a viewer or a limit)."""
+    ids = store_ids(viewer) if viewer is not None else None
+    return [] if ids is None else [Order.store_id.in_(sorted(ids))]
+
+
+def order_by_id(order_id, viewer=None) -> Order | None:
+    """The order, or None when it does not exist or is of a store `viewer` may not see."""
     order_id = parse_id(order_id)
     if order_id is None:
         return None
-    return db.session.scalar(select(Order).options(*_full()).where(Order.id == order_id))
+    return db.session.scalar(select(Order).options(*_full()).where(Order.id == order_id, *visible_to(viewer)))
 
 
-def search(q: str, limit: int = 50) -> list[Order]:
+def search(q: str, limit: int = 50, viewer=None) -> list[Order]:
     """Staff search by order number, email (or its start), name prefix or tracking number, newest first.
 
     Each alternative is served by an index, so SQLite merges index lookups (MULTI-INDEX OR) instead of
     reading every order: emails are stored lowercased, so an email prefix is a range of ix_order_email_placed;
-    the name prefix is a LIKE that ix_order_customer_name_nocase serves.
+    the name prefix is a LIKE that ix_order_customer_name_nocase serves (on PostgreSQL, lower() LIKE and
+    ix_order_customer_name_lower). Orders of stores `viewer` may not see are left out.
     """
     q = (q or "").strip().lstrip("#")
     if not q:
         return []
     like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     tracked = select(Shipment.order_id).where(Shipment.tracking_number == q)
-    condition = or_(Order.number == q, Order.id.in_(tracked), _starts_with(Order.email, q.lower()),
-                    Order.customer_name.like(f"{like}%", escape="\\"))
-    return list(db.session.scalars(select(Order).options(*_listed()).where(condition)
+    if db.session.get_bind().dialect.name == "postgresql":  # served by ix_order_customer_name_lower
+        name = func.lower(Order.customer_name).like(f"{like.lower()}%", escape="\\")
+    else:
+        name = Order.customer_name.like(f"{like}%", escape="\\")
+    condition = or_(Order.number == q, Order.id.in_(tracked), _starts_with(Order.email, q.lower()), name)
+    return list(db.session.scalars(select(Order).options(*_listed()).where(condition, *visible_to(viewer))
                                    .order_by(Order.placed_at.desc()).limit(limit)))
 
 

@@ -25,26 +25,27 @@ work_required = permission_required("tickets.work")
 def search():
     """Find orders by number, email, name or tracking number."""
     q = request.args.get("q", "")
-    return render_template("orders/staff_search.html", q=q, orders=queries.search(q), status_key=queries.status_key)
+    return render_template("orders/staff_search.html", q=q, orders=queries.search(q, viewer=current_user), status_key=queries.status_key)
 
 
 @bp.route("/orders/<int:order_id>")
 @work_required
 def show(order_id):
     """The order with customer, items, payments, shipments, refunds, timeline and its tickets."""
-    order = queries.order_by_id(order_id) or abort(404)
+    order = queries.order_by_id(order_id, viewer=current_user) or abort(404)
     tickets = list(db.session.scalars(select(Ticket).where(Ticket.order_id == order.id, staff_filter(current_user))
                                       .order_by(Ticket.created_at.desc())))
     admin_url = platform_module(order.store.platform.value).admin_url(order.store, order)
     return render_template("orders/staff_order.html", order=order, steps=queries.timeline(order), tickets=tickets,
-                           customer_status=queries.status_label(order), local=queries.local_time, admin_url=admin_url)
+                           customer_status=queries.status_label(order), local=queries.local_time, admin_url=admin_url,
+                           staff_order_page=True)
 
 
 @bp.route("/orders/<int:order_id>/log", methods=["POST"])
 @work_required
 def log_conversation(order_id):
     """Keep a conversation with a carrier or supplier: an on-hold ticket on this order with an internal note."""
-    order = queries.order_by_id(order_id) or abort(404)
+    order = queries.order_by_id(order_id, viewer=current_user) or abort(404)
     try:
         ticket = services.log_follow_up(order, actor=current_user, subject=request.form.get("subject") or "",
                                         note=request.form.get("note") or "")
@@ -66,8 +67,8 @@ def link_ticket(number):
     if request.form.get("unlink"):
         ticket_services.set_order(ticket, None, actor=current_user)
     else:
-        found = queries.order_by_id(request.form.get("order_id")) if request.form.get("order_id") else \
-            (queries.search(value, limit=2) if value else [])
+        found = queries.order_by_id(request.form.get("order_id"), viewer=current_user) \
+            if request.form.get("order_id") else (queries.search(value, limit=2, viewer=current_user) if value else [])
         order = found if not isinstance(found, list) else (found[0] if len(found) == 1 else None)
         if order is None:
             flash(_("No single order matches %(value)s.", value=value or "?"), "error")

@@ -1,10 +1,13 @@
 """Full-text search for the help centre and the forum; the only package that imports whoosh.
 
 Services call `get_index()` and then `upsert`, `delete`, `search`, `suggest` or `rebuild`.
-Two backends share that interface and the same text analysis: `SearchIndex` (Whoosh, the
-default) and `SqliteSearchIndex` (SQLite FTS5, for large communities), chosen by SEARCH_BACKEND.
-Both are plain Python, usable from the CLI or a script without a Flask app.
+Three backends share that interface and the same query handling: `SearchIndex` (Whoosh, the
+default), `SqliteSearchIndex` (SQLite FTS5, for large communities) and `PostgresSearchIndex`
+(PostgreSQL full-text search in the site's database, for several machines), chosen by
+SEARCH_BACKEND. All are plain Python, usable from the CLI or a script without a Flask app.
 """
+from collections.abc import Mapping
+
 from flask import current_app
 
 from .generations import SearchIndexBusy
@@ -12,10 +15,39 @@ from .results import SearchHit, SearchResults
 from .sqlite_backend import SqliteSearchIndex
 from .whoosh_backend import SearchIndex
 
-BACKENDS = {"whoosh": SearchIndex, "sqlite": SqliteSearchIndex}
+
+class _Backends(Mapping):
+    """Backend name -> index class. The PostgreSQL one (and with it the PostgreSQL driver, some 20 MB) is
+    imported only when a site chooses it."""
+
+    _loaded = {"whoosh": SearchIndex, "sqlite": SqliteSearchIndex}
+    _names = ("whoosh", "sqlite", "postgresql")
+
+    def __getitem__(self, name):
+        if name == "postgresql" and name not in self._loaded:
+            from .postgres_backend import PostgresSearchIndex
+
+            self._loaded[name] = PostgresSearchIndex
+        return self._loaded[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self):
+        return len(self._names)
+
+
+BACKENDS = _Backends()
+
+
+def __getattr__(name):
+    if name == "PostgresSearchIndex":
+        return BACKENDS["postgresql"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "BACKENDS",
+    "PostgresSearchIndex",
     "SearchHit",
     "SearchIndex",
     "SearchIndexBusy",
@@ -27,24 +59,28 @@ __all__ = [
 ]
 
 
-def create_index(backend: str, base_path: str, *, writer_timeout: float = 10.0):
-    """A search index of the named backend under `base_path`; raises ValueError for an unknown name."""
+def create_index(backend: str, base_path: str, *, writer_timeout: float = 10.0, database_url=None):
+    """A search index of the named backend under `base_path` (PostgreSQL: in `database_url`);
+    raises ValueError for an unknown name, or for "postgresql" without a PostgreSQL URL."""
     try:
         index_class = BACKENDS[backend]
-    except (KeyError, TypeError):
+    except (KeyError, TypeError):  # noqa: B014 - an unhashable name is as unknown as a wrong one
         raise ValueError(f"SEARCH_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}") from None
-    return index_class(base_path, writer_timeout=writer_timeout)
+    options = {"database_url": database_url} if getattr(index_class, "needs_database", False) else {}
+    return index_class(base_path, writer_timeout=writer_timeout, **options)
 
 
 def init_app(app) -> None:
-    """Register the SEARCH_BACKEND index on SEARCH_INDEX_PATH; no file is touched until its first use."""
+    """Register the SEARCH_BACKEND index on SEARCH_INDEX_PATH (PostgreSQL: in the site's database);
+    no file or connection is opened until its first use."""
     app.extensions["search"] = create_index(
         app.config.get("SEARCH_BACKEND", "whoosh"),
         app.config["SEARCH_INDEX_PATH"],
         writer_timeout=app.config.get("SEARCH_WRITER_TIMEOUT", 10.0),
+        database_url=app.config.get("SQLALCHEMY_DATABASE_URI"),
     )
 
 
-def get_index() -> SearchIndex | SqliteSearchIndex:
+def get_index() -> "SearchIndex | SqliteSearchIndex | PostgresSearchIndex":
     """The current app's search index (needs an app context)."""
     return current_app.extensions["search"]

@@ -1,9 +1,9 @@
 """Who may see and work which ticket: the one place views, CLI, API and search ask."""
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 
 from portal.accounts.models import Role, User
 from portal.extensions import db
-from portal.permissions import can
+from portal.permissions import can, can_see_store, store_ids
 from portal.tickets.models import AgentSetting, Scope, Ticket, group_members
 
 
@@ -27,6 +27,10 @@ def staff_filter(user: User):
     scope = agent_scope(user)
     if scope is None:
         return false()
+    return and_(_owner_filter(user, scope), *store_conditions(user))
+
+
+def _owner_filter(user: User, scope: Scope):
     if scope == Scope.ALL:
         return true()
     mine = Ticket.assignee_id == user.id
@@ -36,10 +40,20 @@ def staff_filter(user: User):
     return mine
 
 
+def store_conditions(user: User) -> list:
+    """WHERE clauses keeping tickets of the stores `user` is limited to (and of no store); [] when unlimited.
+
+    Checked on each row of the scope's index ranges (see scope_owners), so the queue still reads ranges.
+    """
+    ids = store_ids(user)
+    return [] if ids is None else [or_(Ticket.store_id.is_(None), Ticket.store_id.in_(sorted(ids)))]
+
+
 def scope_owners(user: User) -> list[dict] | None:
     """staff_filter as equality sets on ticket columns (None: every ticket; []: none), any one admits a ticket.
 
-    {"assignee_id": 7} or {"group_id": 2}: the queue reads each set through its own index range.
+    {"assignee_id": 7} or {"group_id": 2}: the queue reads each set through its own index range. The
+    member's stores are not in the sets: readers add store_conditions(user) to every range.
     """
     scope = agent_scope(user)
     if scope is None:
@@ -55,7 +69,7 @@ def scope_owners(user: User) -> list[dict] | None:
 def staff_can_see(user: User, ticket: Ticket) -> bool:
     """True when `user` works tickets and `ticket` is in their scope."""
     scope = agent_scope(user)
-    if scope is None:
+    if scope is None or not can_see_store(user, ticket.store_id):
         return False
     if scope == Scope.ALL or ticket.assignee_id == user.id:
         return True

@@ -66,6 +66,7 @@ class Channel(str, enum.Enum):
     MESSENGER = "messenger"
     INSTAGRAM = "instagram"
     PHONE = "phone"
+    API = "api"  # opened through the REST API (portal/api)
 
     @property
     def label(self) -> str:
@@ -76,7 +77,8 @@ CHANNEL_LABELS = {Channel.WEB: _l("Contact form"), Channel.PORTAL: _l("Portal"),
                   Channel.SMS: _l("SMS"), Channel.SOCIAL: _l("Social"), Channel.CHAT: _l("Chat"),
                   Channel.STAFF: lazy_pgettext("ticket channel", "Staff"), Channel.CLI: _l("Command line"),
                   Channel.WHATSAPP: _l("WhatsApp"), Channel.MESSENGER: _l("Messenger"),
-                  Channel.INSTAGRAM: _l("Instagram"), Channel.PHONE: _l("Phone")}
+                  Channel.INSTAGRAM: _l("Instagram"), Channel.PHONE: _l("Phone"),
+                  Channel.API: _l("API")}
 DELIVERY_LABELS = {"queued": _l("Queued to send"), "sending": _l("Sending"), "sent": _l("Sent"),
                    "delivered": _l("Delivered"), "read": _l("Read"), "failed": _l("Not delivered"),
                    "undelivered": _l("Not delivered")}
@@ -201,6 +203,11 @@ class Ticket(db.Model):
         Index("ix_ticket_resolution_due", "resolution_due_at"),
         Index("ix_ticket_sla_due", "sla_due_at"),
         Index("ix_ticket_channel_conversation", "channel_account_id", "channel_address"),
+        # The REST API's ticket list (portal/api/v1/ticket_list.py): keyset pages in (updated_at, id) order, of
+        # every ticket, or per assignee or group and status (an agent's scope, the filters), one range each.
+        Index("ix_ticket_updated", "updated_at", "id"),
+        Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at"),
+        Index("ix_ticket_group_status_updated", "group_id", "status", "updated_at"),
     )
 
     @property

@@ -11,7 +11,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.tickets.access import group_ids, scope_owners, staff_filter
+from portal.tickets.access import group_ids, scope_owners, staff_filter, store_conditions
 from portal.tickets.models import (
     PRIORITY_RANK, UNSOLVED, Channel, MessageKind, Priority, Status, Ticket, TicketAttachment, TicketEvent,
     TicketGroup, TicketMessage, TicketTag,
@@ -79,13 +79,13 @@ def _equal(arm: dict) -> list:
 
 def view_counts(user: User) -> dict[str, int]:
     """How many tickets each view holds (capped at COUNT_CAP so deep queues stay fast), in one statement."""
-    counts, scope = [], scope_owners(user)
+    counts, scope, stores = [], scope_owners(user), store_conditions(user)
     for key in VIEW_KEYS:
         arms = _arms(key, user, scope)
         if not arms:
             counts.append(literal(0).label(key))
             continue
-        inner = select(Ticket.id).where(_visible(arms, VIEW_STATUSES[key])).limit(COUNT_CAP).subquery()
+        inner = select(Ticket.id).where(_visible(arms, VIEW_STATUSES[key]), *stores).limit(COUNT_CAP).subquery()
         counts.append(select(func.count()).select_from(inner).scalar_subquery().label(key))
     return dict(db.session.execute(select(*counts)).one()._mapping)
 
@@ -264,6 +264,7 @@ def _read(user: User, view: str, where: list, names, descending: bool, limit: in
     """Up to `limit` tickets of the view matching `where`, in the order of `names`: each (arm, status) range
     read in order up to `limit`, then merged (UNION: arms of a scope may overlap)."""
     columns = [getattr(Ticket, name) for name in names]
+    where = [*where, *store_conditions(user)]  # checked on each row of the ranges
     # walk: a whole status range may not seek its index, so SQLite reads the one of the ORDER BY in order.
     status_of = (lambda arm: Unindexed(Ticket.status) if walk and not arm else Ticket.status)
     ranges = [[*_equal(arm), status_of(arm) == status] for arm in view_arms(view, user)

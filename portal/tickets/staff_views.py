@@ -118,11 +118,11 @@ def order_sidebar(ticket) -> dict:
     from portal.orders import queries as order_queries
     from portal.orders.platforms import get as platform_module
 
-    linked = order_queries.order_by_id(ticket.order_id) if ticket.order_id else None
+    linked = order_queries.order_by_id(ticket.order_id, viewer=current_user) if ticket.order_id else None
     customer = contacts.of_ticket(ticket)
     emails = contacts.emails(customer) or [ticket.requester_email]
     return {"linked_order": linked, "order_status": order_queries.status_label, "customer": customer,
-            "recent_orders": orders_for(emails, ticket.requester_id, limit=5),
+            "recent_orders": orders_for(emails, ticket.requester_id, limit=5, viewer=current_user),
             "order_admin_url": platform_module(linked.store.platform.value).admin_url(linked.store, linked)
             if linked else None}
 

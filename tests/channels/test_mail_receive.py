@@ -143,6 +143,7 @@ def test_reply_from_the_cli_refuses_a_non_agent(runner, mailbox):
     assert result.exit_code == 1 and "no staff account" in result.output
 
 
+@pytest.mark.sqlite_only
 def test_a_locked_database_answers_tempfail(app, runner, mailbox):
     import sqlite3
 

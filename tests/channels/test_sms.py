@@ -350,7 +350,7 @@ def test_a_first_message_racing_another_worker_for_the_same_number_is_kept(clien
         with db.engine.begin() as other:  # the other worker commits this number's new customer now
             now = datetime(2026, 1, 1)
             contact_id = other.execute(text("INSERT INTO contact (name, created_at, updated_at) VALUES "
-                                            "('', :now, :now)"), {"now": now}).lastrowid
+                                            "('', :now, :now) RETURNING id"), {"now": now}).scalar()
             other.execute(text("INSERT INTO contact_identity (contact_id, kind, value, created_at) VALUES "
                                "(:id, 'phone', :value, :now)"), {"id": contact_id, "value": value, "now": now})
         return None

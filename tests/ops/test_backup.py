@@ -16,6 +16,8 @@ from portal.tickets.models import Ticket, TicketAttachment
 from tests import sample_files
 from tests.factories import make_article, make_ticket, make_user
 
+pytestmark = pytest.mark.sqlite_only  # the embedded default's backup; PostgreSQL sites use pg_dump
+
 
 @pytest.fixture
 def filled(app):

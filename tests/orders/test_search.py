@@ -59,6 +59,7 @@ def test_search_page_query_count_does_not_grow_with_results(app, client, login, 
     assert statements_for("5001") == statements_for("b")
 
 
+@pytest.mark.sqlite_only
 def test_search_reads_no_table_whole(app, orders):
     """Every alternative of the search is an index lookup (SQLite MULTI-INDEX OR), not a scan of the orders."""
     captured = []

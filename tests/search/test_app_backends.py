@@ -3,12 +3,15 @@ import pytest
 
 from portal.extensions import db
 from portal.search import BACKENDS
+from tests.conftest import DATABASE
 from tests.factories import make_article, make_category
 
 
 @pytest.fixture
 def site(make_app, backend):
     """An app whose SEARCH_BACKEND is the backend under test, with a small help center."""
+    if backend == "postgresql" and DATABASE != "postgresql":
+        pytest.skip("the site's database is SQLite (PORTAL_TEST_DATABASE=postgresql runs this)")
     app = make_app(SEARCH_BACKEND=backend)
     with app.app_context():
         category = make_category(slug="shipping", names={"en": "Shipping", "fr": "Livraison"})
@@ -36,3 +39,10 @@ def test_the_configured_backend_serves_search_suggest_and_reindex(site, backend)
 
     assert result.exit_code == 0 and "Reindexed 2 documents" in result.output
     assert "Where is my order?" in client.get("/help/en/search?q=tracking").get_data(as_text=True)
+
+
+def test_the_postgresql_backend_needs_the_site_on_postgresql(make_app):
+    if DATABASE == "postgresql":
+        pytest.skip("the site's database is PostgreSQL here")
+    with pytest.raises(ValueError, match="SEARCH_BACKEND = 'postgresql' needs the site's database on PostgreSQL"):
+        make_app(SEARCH_BACKEND="postgresql")

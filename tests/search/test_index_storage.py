@@ -1,6 +1,6 @@
 """Writing: updates, deletes, generations and rebuilds, several writers at once, lock timeouts.
 
-Both backends (the `index` fixture); the tests that hold a backend's own lock are per backend.
+Every backend (the `index` fixture); the tests that hold a backend's own lock are per backend.
 """
 import multiprocessing
 import sqlite3
@@ -10,18 +10,17 @@ import time
 import pytest
 
 from portal.search import SearchIndex, SearchIndexBusy, SqliteSearchIndex, create_index
-from tests.search.conftest import generations, generations_dir
 from tests.search.factories import ids, make_doc
 
 
-def test_first_use_creates_the_first_generation(backend, base, index):
+def test_first_use_creates_the_first_generation(base, layout, index):
     assert not base.exists()  # the constructor touches nothing
 
     assert index.doc_count() == 0
     assert index.search("anything").total == 0
 
-    assert len(generations(backend, base)) == 1
-    assert (generations_dir(backend, base) / "CURRENT").read_text() == generations(backend, base)[0]
+    assert len(layout.generations()) == 1
+    assert layout.current() == layout.generations()[0]
 
 
 def test_an_edit_is_searchable_at_once_and_the_old_text_is_gone(index):
@@ -66,16 +65,16 @@ def test_another_instance_sees_writes_on_its_next_search(open_index, index):
     assert ids(other.search("parcel")) == ["article:1"]
 
 
-def test_rebuild_swaps_generations_under_a_reader_that_stays_open(backend, base, open_index, index):
+def test_rebuild_swaps_generations_under_a_reader_that_stays_open(layout, open_index, index):
     index.upsert([make_doc(1, "Old article about pigeons")])
     reader = open_index()
     assert ids(reader.search("pigeons")) == ["article:1"]
-    old_generation = generations(backend, base)
+    old_generation = layout.generations()
 
     index.rebuild(make_doc(i, f"Fresh article {i} about drones") for i in range(2, 5))
 
-    assert generations(backend, base) != old_generation and len(generations(backend, base)) == 1
-    assert (generations_dir(backend, base) / "CURRENT").read_text() == generations(backend, base)[0]
+    assert layout.generations() != old_generation and len(layout.generations()) == 1
+    assert layout.current() == layout.generations()[0]
     for instance in (index, reader):
         assert instance.search("pigeons").total == 0
         assert instance.search("drones").total == 3
@@ -98,7 +97,7 @@ def test_searches_use_the_old_generation_while_a_rebuild_runs(open_index, index)
     assert index.search("pigeons").total == 0
 
 
-def test_writes_made_during_a_rebuild_survive_the_swap(backend, base, open_index, index):
+def test_writes_made_during_a_rebuild_survive_the_swap(layout, open_index, index):
     index.upsert([make_doc(1, "Returns")])
     other_worker = open_index()
 
@@ -116,13 +115,12 @@ def test_writes_made_during_a_rebuild_survive_the_swap(backend, base, open_index
     assert sorted(hit.id for hit in index.search("returns refunds pickup gift").hits) == [
         "article:1", "article:3"]
     assert ids(index.search("refunds")) == ["article:1"]
-    layout = generations_dir(backend, base)
-    assert not (layout / "REBUILDING").exists() and not (layout / "REBUILDING.journal").exists()
+    assert not layout.rebuild_leftovers()
 
 
-def test_a_failed_rebuild_leaves_the_active_generation_alone(backend, base, index):
+def test_a_failed_rebuild_leaves_the_active_generation_alone(layout, index):
     index.upsert([make_doc(1, "Returns")])
-    before = generations(backend, base)
+    before = layout.generations()
 
     def broken():
         yield make_doc(2, "Gift cards")
@@ -131,10 +129,10 @@ def test_a_failed_rebuild_leaves_the_active_generation_alone(backend, base, inde
     with pytest.raises(RuntimeError):
         index.rebuild(broken())
 
-    assert generations(backend, base) == before
+    assert layout.generations() == before
     assert ids(index.search("returns")) == ["article:1"] and index.search("gift").total == 0
     index.upsert([make_doc(3, "Store pickup")])  # no journal left behind to confuse writers
-    assert not (generations_dir(backend, base) / "REBUILDING.journal").exists()
+    assert not layout.rebuild_leftovers()
 
 
 def test_two_threads_writing_at_once_lose_nothing(open_index):
@@ -187,17 +185,17 @@ def test_one_instance_shared_by_threads_that_search_and_write(index):
     assert index.search("shared parcel").total == 50
 
 
-def _write_fifty(backend, base, start):
-    worker = create_index(backend, base, writer_timeout=30)
+def _write_fifty(backend, base, database_url, start):
+    worker = create_index(backend, base, writer_timeout=30, database_url=database_url)
     for i in range(start, start + 50):
         worker.upsert([make_doc(i, f"Process parcel {i}")])
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
-def test_two_processes_writing_at_once_lose_nothing(backend, base, index):
+def test_two_processes_writing_at_once_lose_nothing(backend, base, database_url, index):
     index.doc_count()  # create the first generation up front, as the app would
     context = multiprocessing.get_context("fork")
-    workers = [context.Process(target=_write_fifty, args=(backend, str(base), start)) for start in (0, 50)]
+    workers = [context.Process(target=_write_fifty, args=(backend, str(base), database_url, start)) for start in (0, 50)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -242,6 +240,32 @@ def test_a_sqlite_writer_that_cannot_get_the_lock_fails_loudly(base):
         assert ids(impatient.search("returns")) == ["article:1"]  # readers never wait
     finally:
         held.execute("ROLLBACK")
+        held.close()
+
+    impatient.upsert([make_doc(2, "Gift cards")])
+    assert ids(index.search("gift")) == ["article:2"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_postgresql_writer_that_cannot_get_the_lock_fails_loudly(open_index, database_url):
+    import psycopg
+
+    from portal.search.postgres_backend import connection_url
+    from portal.search.postgres_store import LOCK_CLASS, WRITE_LOCK
+
+    index = open_index()
+    index.upsert([make_doc(1, "Returns")])
+    held = psycopg.connect(connection_url(database_url))
+    held.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, WRITE_LOCK))  # as another machine would
+    impatient = open_index(writer_timeout=0.3)
+    try:
+        started = time.monotonic()
+        with pytest.raises(SearchIndexBusy, match="locked"):
+            impatient.upsert([make_doc(2, "Gift cards")])
+        assert 0.25 < time.monotonic() - started < 5
+        assert ids(impatient.search("returns")) == ["article:1"]  # readers never wait
+    finally:
+        held.rollback()
         held.close()
 
     impatient.upsert([make_doc(2, "Gift cards")])

@@ -281,9 +281,10 @@ def test_suggest_filters_and_limits(help_center):
     assert help_center.suggest("ret", kinds=("question",)) == []
 
 
-def test_init_app_and_get_index(tmp_path, backend):
+def test_init_app_and_get_index(tmp_path, backend, database_url):
     app = Flask(__name__)
-    app.config.update(SEARCH_INDEX_PATH=str(tmp_path / "idx"), SEARCH_BACKEND=backend)
+    app.config.update(SEARCH_INDEX_PATH=str(tmp_path / "idx"), SEARCH_BACKEND=backend,
+                      SQLALCHEMY_DATABASE_URI=database_url)
 
     init_app(app)
 

@@ -1,5 +1,6 @@
 """Presence under real concurrency: one agent's overlapping page views, heartbeats and replies on a threaded
 server never fail, and a broken or locked presence table never fails the ticket page."""
+import pytest
 import contextlib
 import http.cookiejar
 import json
@@ -103,6 +104,7 @@ def test_one_agent_on_eight_connections_never_gets_a_server_error_and_keeps_ever
     assert saved == hammer.replies > 0
 
 
+@pytest.mark.sqlite_only
 def test_a_dropped_presence_table_does_not_fail_the_ticket_page_heartbeat_or_reply(app, client, login):
     ticket = make_ticket(subject="Late parcel")
     login(make_agent(scope="all").email)
@@ -117,6 +119,7 @@ def test_a_dropped_presence_table_does_not_fail_the_ticket_page_heartbeat_or_rep
     assert sent.status_code == 200 and "On its way" in sent.get_data(as_text=True)
 
 
+@pytest.mark.sqlite_only
 def test_a_locked_database_only_costs_presence_not_the_ticket_page(make_app):
     app = make_app(SERVER_NAME=None)
     with app.app_context():

@@ -1,12 +1,18 @@
 """The chat's event log: every message and typing signal is a ChatEvent row, and each side reads the
-rows after the last id it has (Server-Sent Events or polling), so any web worker can serve any chat."""
+rows after the last id it has (Server-Sent Events or polling), so any web worker can serve any chat.
+
+With REDIS_URL set, a commit that added events also publishes a wake-up on the chat's Redis channel, and a
+stream waits on that channel instead of reading the database every POLL_SECONDS (it still reads every
+WAKE_POLL_SECONDS, and falls back to plain polling if Redis goes away). The rows stay the only content.
+"""
 import itertools
 import json
 import time
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event as sa_event, func, select
 
+from portal import redis_store
 from portal.channels.models import ChatEvent, ChatSession
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -16,6 +22,7 @@ STREAM_SECONDS = 25  # then the stream ends and EventSource reconnects (Last-Eve
 POLL_SECONDS = 0.2
 RETRY_MS = 300
 PURGE_BATCH = 2000  # events deleted per transaction by the nightly job
+WAKE_POLL_SECONDS = 2.0  # with Redis: a stream reads the database at least this often (a lost wake-up)
 
 
 def publish(session: ChatSession, kind: str, **data) -> ChatEvent:
@@ -23,7 +30,34 @@ def publish(session: ChatSession, kind: str, **data) -> ChatEvent:
     event = ChatEvent(session_id=session.id, kind=kind, data=data, created_at=utcnow())
     db.session.add(event)
     db.session.flush()
+    if current_app.config.get("REDIS_URL"):
+        _wake_after_commit(session.id)
     return event
+
+
+def _channel(session_id: int) -> str:
+    return f"comptoir:chat:{session_id}"
+
+
+def _wake_after_commit(session_id: int) -> None:
+    """Publish a wake-up for `session_id` once this transaction commits (readers then see the rows)."""
+    session = db.session()
+    session.info.setdefault("chat_wake", set()).add(session_id)
+    if not sa_event.contains(session, "after_commit", _wake):
+        sa_event.listen(session, "after_commit", _wake)
+
+
+def _wake(session) -> None:
+    """after_commit: tell the streams of the chats that got events; Redis failing costs only latency."""
+    waiting = session.info.pop("chat_wake", None)
+    redis = redis_store.client() if waiting else None
+    if redis is None:
+        return
+    try:
+        for session_id in waiting:
+            redis.publish(_channel(session_id), "1")
+    except redis_store.errors() as exc:
+        redis_store.failed(exc, "live chat polled")
 
 
 def purge_before(cutoff, *, limit: int = PURGE_BATCH) -> int:
@@ -98,8 +132,16 @@ def stream(session_id: int, after_id: int, *, side: str, render, on_poll=None):
     """
     config = current_app.config
     deadline = time.monotonic() + float(config.get("CHAT_STREAM_SECONDS", STREAM_SECONDS))
-    pause = float(config.get("CHAT_POLL_SECONDS", POLL_SECONDS))
-    yield f"retry: {RETRY_MS}\n\n"
+    waiter = _Waiter(session_id, float(config.get("CHAT_POLL_SECONDS", POLL_SECONDS)),
+                     float(config.get("CHAT_WAKE_POLL_SECONDS", WAKE_POLL_SECONDS)))
+    try:
+        yield f"retry: {RETRY_MS}\n\n"
+        yield from _stream_rows(session_id, after_id, side, render, on_poll, deadline, waiter)
+    finally:
+        waiter.close()
+
+
+def _stream_rows(session_id, after_id, side, render, on_poll, deadline, waiter):
     last_beat = last_seen = time.monotonic()
     while True:
         try:
@@ -121,4 +163,42 @@ def stream(session_id: int, after_id: int, *, side: str, render, on_poll=None):
         if now - last_beat >= 10:
             last_beat = now
             yield ": keep-alive\n\n"
-        time.sleep(pause)
+        waiter.wait(min(deadline - now, 10 - (now - last_beat)))
+
+
+class _Waiter:
+    """Between two reads of the log: a Redis wake-up (subscribed before the first read, so none is missed)
+    or at most `wake_poll` seconds; without Redis, or once it fails, a plain `pause`."""
+
+    def __init__(self, session_id: int, pause: float, wake_poll: float):
+        self.pause, self.wake_poll, self.pubsub = pause, wake_poll, None
+        redis = redis_store.client()
+        if redis is not None:
+            try:
+                self.pubsub = redis.pubsub(ignore_subscribe_messages=True)
+                self.pubsub.subscribe(_channel(session_id))
+            except redis_store.errors() as exc:
+                self._lost(exc)
+
+    def wait(self, at_most: float) -> None:
+        if self.pubsub is None:
+            time.sleep(self.pause)
+            return
+        try:
+            if self.pubsub.get_message(timeout=max(0.0, min(self.wake_poll, at_most))) is not None:
+                while self.pubsub.get_message(timeout=0) is not None:  # one read covers every wake-up so far
+                    pass
+        except redis_store.errors() as exc:
+            self._lost(exc)
+
+    def _lost(self, exc) -> None:
+        redis_store.failed(exc, "live chat polled")
+        self.close()
+
+    def close(self) -> None:
+        if self.pubsub is not None:
+            pubsub, self.pubsub = self.pubsub, None
+            try:
+                pubsub.close()
+            except redis_store.errors():
+                pass

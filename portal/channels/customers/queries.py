@@ -52,8 +52,11 @@ def tickets_for(contact: Contact, viewer: User | None, limit: int = 50) -> list[
     return list(db.session.scalars(query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
 
 
-def orders_for(emails: list[str], user_id: int | None, limit: int = 10) -> list[Order]:
-    """Orders placed with any of these addresses or matched to the account, newest first."""
+def orders_for(emails: list[str], user_id: int | None, limit: int = 10, viewer=None) -> list[Order]:
+    """Orders placed with any of these addresses or matched to the account, newest first (of the stores
+    `viewer` may see)."""
+    from portal.orders.queries import visible_to
+
     who = [Order.email.in_([e for e in emails if e])] if any(emails) else []
     if user_id:
         who.append(Order.customer_id == user_id)
@@ -61,11 +64,11 @@ def orders_for(emails: list[str], user_id: int | None, limit: int = 10) -> list[
         return []
     return list(db.session.scalars(
         select(Order).options(joinedload(Order.store), selectinload(Order.shipments), selectinload(Order.refunds))
-        .where(or_(*who), Order.deleted_at.is_(None)).order_by(Order.placed_at.desc()).limit(limit)))
+        .where(or_(*who), Order.deleted_at.is_(None), *visible_to(viewer)).order_by(Order.placed_at.desc()).limit(limit)))
 
 
-def orders_of(contact: Contact, limit: int = 10) -> list[Order]:
-    return orders_for(contacts.emails(contact), contact.user_id, limit)
+def orders_of(contact: Contact, limit: int = 10, viewer=None) -> list[Order]:
+    return orders_for(contacts.emails(contact), contact.user_id, limit, viewer=viewer)
 
 
 def search(q: str, *, exclude: Contact | None = None, limit: int = 20) -> list[Contact]:

@@ -30,7 +30,7 @@ def _identity_form(formdata=True) -> IdentityForm:
 def _details(contact) -> dict:
     """What the page shows of one record (the agent's ticket scope applies)."""
     return {"contact": contact, "account": queries.account_of(contact), "identities": list(contact.identities),
-            "tickets": queries.tickets_for(contact, current_user), "orders": queries.orders_of(contact)}
+            "tickets": queries.tickets_for(contact, current_user), "orders": queries.orders_of(contact, viewer=current_user)}
 
 
 def _page(contact, identity_form=None, conflict=None, status=200):

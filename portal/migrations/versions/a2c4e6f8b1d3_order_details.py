@@ -20,9 +20,14 @@ def upgrade():
     with op.batch_alter_table('shop_order', schema=None) as batch_op:
         batch_op.add_column(sa.Column('platform_status', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('tags', sa.JSON(), server_default='[]', nullable=False))
+    if op.get_bind().dialect.name == 'postgresql':
+        # The staff search's name prefix, case-insensitive (SQLite has its NOCASE index for it).
+        op.execute('CREATE INDEX ix_order_customer_name_lower ON shop_order (lower(customer_name) text_pattern_ops)')
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP INDEX IF EXISTS ix_order_customer_name_lower')
     # The older code knows none of the new payment states; it showed them all as pending.
     op.execute("UPDATE shop_order SET financial_status = 'pending' "
                "WHERE financial_status IN ('authorized', 'partially_paid', 'failed')")

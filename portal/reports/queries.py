@@ -1,0 +1,238 @@
+"""The read side of the ticket reports: per-day measures, the backlog and breakdowns for given filters.
+
+Where the figures come from: no filter, or one (store, channel, group, agent or tag), reads the daily
+rollups of that slice (one row per day); two filters or more read the fact rows of the period
+(aggregate.collect), as do breakdowns under a filter. Names of stores, groups and agents come from here.
+"""
+from datetime import date
+
+from sqlalchemy import func, select, union_all
+
+from portal.extensions import db
+from portal.reports import aggregate
+from portal.reports.aggregate import Measures
+from portal.reports.filters import month_segments
+from portal.reports.models import ReportDay, ReportHistogram, ReportTicket
+from portal.reports.writing import MONTHLY
+
+T = ReportTicket.__table__.c
+
+
+# --- names ---------------------------------------------------------------------------------------
+
+def store_names() -> dict:
+    from portal.orders.models import Store
+
+    return dict(db.session.execute(select(Store.id, Store.name).order_by(Store.name)).all())
+
+
+def group_names() -> dict:
+    from portal.tickets.models import TicketGroup
+
+    return dict(db.session.execute(select(TicketGroup.id, TicketGroup.name).order_by(TicketGroup.name)).all())
+
+
+def agent_names() -> dict:
+    """Agents and managers (not the automation user), by name."""
+    from portal.accounts.models import Role, User
+    from portal.permissions import SYSTEM_EMAIL
+
+    users = db.session.scalars(select(User).where(User.role.in_((Role.AGENT, Role.MANAGER)),
+                                                  User.email != SYSTEM_EMAIL))
+    return dict(sorted(((u.id, u.display_name) for u in users), key=lambda item: item[1].lower()))
+
+
+def channel_names() -> dict:
+    from portal.tickets.models import CHANNEL_LABELS
+
+    return {channel.value: str(label) for channel, label in CHANNEL_LABELS.items()}
+
+
+def topic_names() -> dict:
+    from portal.tickets.forms import TOPIC_LABELS
+
+    return {key: str(label) for key, label in TOPIC_LABELS.items()}
+
+
+# --- which source ----------------------------------------------------------------------------------
+
+def rollup_slice(filters) -> tuple[str, str] | None:
+    """(grain, key) of the rollup holding exactly these filters, or None when the facts must be read."""
+    active = filters.active()
+    if not active:
+        return "all", ""
+    if len(active) == 1:
+        (name, value), = active.items()
+        return name, aggregate.key_of(value)
+    return None
+
+
+def source(filters) -> str:
+    return "rollups" if rollup_slice(filters) else "facts"
+
+
+def _fold_buckets(rows, target_of) -> None:
+    for row in rows:
+        histogram = target_of(row)
+        if histogram is not None:
+            histogram.add_cell(row.bucket, int(row.count), int(row.low), int(row.high))
+
+
+def daily(filters) -> dict[date, Measures]:
+    """{day: Measures} of counts over the filters' period (days without activity are absent)."""
+    out, where = {}, rollup_slice(filters)
+
+    def day(value):
+        found = out.get(value)
+        if found is None:
+            found = out[value] = Measures()
+        return found
+
+    if where is not None:
+        grain, key = where
+        for row in db.session.execute(select(ReportDay.__table__).where(
+                ReportDay.grain == grain, ReportDay.key == key, ReportDay.day.between(filters.start, filters.end))):
+            day(row.day).add_counts(row._mapping)
+    else:
+        for family in aggregate.FAMILIES:
+            for row in aggregate.family_sums(family, filters.start, filters.end, filters=filters):
+                day(row.day).add_counts(row._mapping)
+    return out
+
+
+def histograms_by(filters, unit: str) -> dict[date, Measures]:
+    """{first day of each day, week or month: Measures holding only its two duration histograms}."""
+    out, days = {}, {}
+    for metric in aggregate.METRICS:
+        for day, bucket, count, low, high in _buckets(filters, metric, by_day=True, unit=unit):
+            start = days.get(day)
+            if start is None:  # a date, or the text of one from a SQL date function
+                start = days[day] = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
+            measures = out.get(start)
+            if measures is None:
+                measures = out[start] = Measures()
+            getattr(measures, metric).add_cell(bucket, int(count), int(low), int(high))
+    return out
+
+
+def _buckets(filters, metric: str, *, by_day=False, grain=None, unit="day"):
+    """Histogram rows (day?, key?, bucket, count, low, high) of the period, from the rollups or the facts.
+    Whole calendar months are read from the monthly rows unless the rows are wanted per day or week."""
+    where = rollup_slice(filters) if grain is None else (grain, None) if set(filters.active()) <= {grain} else None
+    if where is None:
+        return aggregate.family_buckets(metric, filters.start, filters.end, filters=filters, grain=grain,
+                                        by_day=by_day, unit=unit)
+    rollup_grain, key = where
+    if grain is not None and filters.active():
+        key = aggregate.key_of(filters.active()[grain])
+    H = ReportHistogram.__table__.c
+    monthly = not by_day or unit == "month"
+    pieces = month_segments(filters.start, filters.end) if monthly else [("day", filters.start, filters.end)]
+    parts = []
+    for kind, first, last in pieces:
+        part = select(H.day, H.key, H.bucket, H.count, H.low, H.high).where(
+            H.grain == rollup_grain, H.metric == (metric + MONTHLY if kind == "month" else metric),
+            H.day.between(first, last))
+        parts.append(part.where(H.key == key) if key is not None else part)
+    rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    period = aggregate.period_start(rows.c.day, unit).label("day")
+    groups = ([period] if by_day else []) + ([rows.c.key] if grain else [])
+    query = select(*groups, rows.c.bucket, func.sum(rows.c.count).label("count"), func.min(rows.c.low).label("low"),
+                   func.max(rows.c.high).label("high")).group_by(*groups, rows.c.bucket)
+    return db.session.execute(query).all()
+
+
+def histograms(filters) -> Measures:
+    """The period's two duration histograms (in a Measures without counts)."""
+    measures = Measures()
+    for metric in aggregate.METRICS:
+        _fold_buckets(_buckets(filters, metric), lambda _row, m=metric: getattr(measures, m))
+    return measures
+
+
+def backlog_before(filters, day: date) -> int:
+    """Tickets created before `day` and not solved before it."""
+    where = rollup_slice(filters)
+    if where is not None:
+        grain, key = where
+        created, solved = db.session.execute(
+            select(func.coalesce(func.sum(ReportDay.created), 0), func.coalesce(func.sum(ReportDay.solved), 0))
+            .where(ReportDay.grain == grain, ReportDay.key == key, ReportDay.day < day)).one()
+        return int(created) - int(solved)
+    # Unsolved now or solved since `day`, and created before it: one range of the solved-day index each (it
+    # also holds the creation day), so the work grows with the backlog and the period, not with the years.
+    conditions = aggregate.where(filters, "solved")
+
+    def count(*condition):
+        return int(db.session.scalar(select(func.count()).select_from(ReportTicket).where(
+            *condition, T.created_day < day, *conditions)) or 0)
+
+    return count(T.solved_day.is_(None)) + count(T.solved_day >= day)
+
+
+def breakdowns(filters, dimensions) -> dict[str, dict[str, Measures]]:
+    """{dimension: {key: Measures}} of the period per store, channel, group, agent, topic or tag (counts;
+    the agent breakdown also has its first-response histograms)."""
+    active, out = filters.active(), {}
+    for dimension in dimensions:
+        found = out[dimension] = {}
+
+        def cell(key):
+            measures = found.get(key)
+            if measures is None:
+                measures = found[key] = Measures()
+            return measures
+
+        D = ReportDay.__table__.c
+        sums = [func.sum(getattr(D, name)).label(name) for name in aggregate.COUNTS]
+        if set(active) <= {dimension}:
+            query = select(D.key, *sums).where(D.grain == dimension, D.day.between(filters.start, filters.end))
+            if active:
+                query = query.where(D.key == aggregate.key_of(active[dimension]))
+            for row in db.session.execute(query.group_by(D.key)):
+                cell(row.key).add_counts(row._mapping)
+        elif len(active) == 1:  # the pair rollup "filter:breakdown", keys "<filter value>|<breakdown value>"
+            (name, value), = active.items()
+            prefix = aggregate.key_of(value) + "|"
+            query = select(D.key, *sums).where(D.grain == f"{name}:{dimension}", D.key >= prefix,
+                                               D.key < prefix[:-1] + "}", D.day.between(filters.start, filters.end))
+            for row in db.session.execute(query.group_by(D.key)):
+                cell(row.key[len(prefix):]).add_counts(row._mapping)
+        else:  # the breakdowns show tickets created and solved; the agents' table shows everything
+            for family in aggregate.FAMILIES if dimension == "agent" else ("created", "solved"):
+                for row in aggregate.family_sums(family, filters.start, filters.end, filters=filters,
+                                                 grain=dimension, by_day=False):
+                    cell(row.key).add_counts(row._mapping)
+        if dimension == "agent":
+            _fold_buckets(_buckets(filters, "frt", grain="agent"), lambda row: cell(row.key).frt)
+    return out
+
+
+def latest_comments(filters, limit: int = 10) -> list[dict]:
+    """The latest survey comments of the period, within the filters (the agent filter on the surveyed agent)."""
+    from portal.automation.models import CsatSurvey
+
+    conditions = aggregate.where(filters, "csat")
+    rows = db.session.execute(
+        select(CsatSurvey.ticket_id, CsatSurvey.rating, CsatSurvey.comment, CsatSurvey.answered_at, CsatSurvey.agent_id)
+        .join(ReportTicket, ReportTicket.ticket_id == CsatSurvey.ticket_id)
+        .where(T.csat_day.between(filters.start, filters.end), T.csat_comment.is_(True), *conditions)
+        .order_by(CsatSurvey.answered_at.desc(), CsatSurvey.id.desc()).limit(limit))
+    return [{"ticket": row.ticket_id + 1000, "rating": row.rating, "comment": row.comment,
+             "answered_at": row.answered_at.isoformat(), "agent_id": row.agent_id} for row in rows]
+
+
+def ticket_rows(filters, batch: int = 2000):
+    """Every fact row of tickets created in the period within the filters, in creation order, read in
+    batches by keyset (for the CSV export: a year never sits in memory)."""
+    conditions = aggregate.where(filters, "created")
+    last_day, last_id = None, 0
+    while True:
+        query = select(ReportTicket.__table__).where(T.created_day.between(filters.start, filters.end), *conditions)
+        if last_day is not None:
+            query = query.where((T.created_day > last_day) | ((T.created_day == last_day) & (T.ticket_id > last_id)))
+        rows = db.session.execute(query.order_by(T.created_day, T.ticket_id).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last_day, last_id = rows[-1].created_day, rows[-1].ticket_id
