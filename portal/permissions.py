@@ -50,6 +50,7 @@ API_SCOPES = {
     "help_center:read": "staff.access", "help_center:write": "kb.edit",
     "community:read": "staff.access", "community:write": "forum.moderate",
     "macros:read": "tickets.work", "groups:read": "tickets.work", "users:read": "staff.access",
+    "reports:read": "reports.view",
 }
 # The system actor (rules, SLA escalations) is an inactive account that cannot log in; it works tickets only.
 SYSTEM_EMAIL = "automation@comptoir.invalid"

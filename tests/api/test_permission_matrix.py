@@ -10,14 +10,14 @@ from tests.factories import make_agent, make_article, make_question, make_ticket
 
 READS = {"tickets:read": "/tickets", "customers:read": "/customers", "orders:read": "/orders",
          "help_center:read": "/help-center/articles", "community:read": "/community/questions",
-         "macros:read": "/macros", "groups:read": "/groups", "users:read": "/users/me"}
+         "macros:read": "/macros", "groups:read": "/groups", "users:read": "/users/me", "reports:read": "/reports"}
 CONTENT = {"help_center:read", "help_center:write", "community:read", "users:read"}
 DESK = {"tickets:read", "tickets:write", "customers:read", "customers:write", "orders:read", "macros:read",
         "groups:read"}
 GRANTABLE = {
     Role.CUSTOMER: set(),
     Role.EDITOR: CONTENT,
-    Role.AGENT: DESK | {"help_center:read", "community:read", "community:write", "users:read"},
+    Role.AGENT: DESK | {"help_center:read", "community:read", "community:write", "users:read", "reports:read"},
     Role.MANAGER: set(API_SCOPES),
 }
 

@@ -3,10 +3,10 @@ from flask import Blueprint, jsonify, render_template
 
 from portal.api import docs as api_docs
 from portal.api.openapi import openapi_document
-from portal.api.v1 import community, customers, help_center, orders, team, tickets
+from portal.api.v1 import community, customers, help_center, orders, reports, team, tickets
 from portal.extensions import csrf
 
-RESOURCES = (tickets.bp, customers.bp, orders.bp, help_center.bp, community.bp, team.bp)
+RESOURCES = (tickets.bp, customers.bp, orders.bp, help_center.bp, community.bp, team.bp, reports.bp)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 for _child in RESOURCES:

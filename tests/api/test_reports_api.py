@@ -1,0 +1,52 @@
+"""/api/v1/reports: the figures of the report pages as JSON, with the same permissions and exact numbers."""
+import pytest
+
+from portal.extensions import db
+from portal.reports import rollups
+from tests.api.conftest import error_of
+from tests.reports.helpers import desk
+
+WEEK = "period=custom&from=2026-11-09&to=2026-11-15"
+
+
+@pytest.fixture
+def data(app, clock):
+    made = desk(clock)
+    rollups.refresh()
+    db.session.commit()
+    return made
+
+
+def test_a_manager_reads_the_weeks_volume_with_the_previous_week(api, token, data):
+    secret = token(data["manager"], "reports:read")
+    listed = api.get("/reports", token=secret).get_json()["data"]
+    assert [r["name"] for r in listed] == ["dashboard", "volume", "times", "sla", "csat", "agents", "self-service"]
+
+    report = api.get(f"/reports/volume?{WEEK}", token=secret).get_json()
+    assert report["report"] == "volume"
+    assert report["period"] == {"start": "2026-11-09", "end": "2026-11-15", "days": 7}
+    assert report["summary"]["created"] == {"value": 4, "previous": 1, "change": 3}
+    assert report["summary"]["frt_median"]["value"] == 1800  # 30 min of business time
+    stores = {item["label"]: item["created"] for item in report["breakdowns"]["store"]}
+    assert sum(stores.values()) <= 4 and set(stores) <= {"Shop one", "Shop two", "No store"}
+
+
+def test_an_agent_gets_their_own_figures_and_not_the_managers_reports(api, token, data):
+    secret = token(data["a"], "reports:read")
+    assert "self-service" not in [r["name"] for r in api.get("/reports", token=secret).get_json()["data"]]
+    refused = api.get(f"/reports/self-service?{WEEK}", token=secret)
+    assert refused.status_code == 403
+    mine = api.get(f"/reports/agents?{WEEK}", token=secret).get_json()
+    assert [row["name"] for row in mine["agents"]] == ["Alice Agent"]
+
+
+def test_bad_filters_unknown_reports_and_missing_scope_are_4xx_with_a_reason(api, token, data):
+    secret = token(data["manager"], "reports:read")
+    unknown_store = api.get(f"/reports/volume?{WEEK}&store=987654", token=secret)
+    assert unknown_store.status_code == 422 and error_of(unknown_store)["message"]
+    assert api.get("/reports/volume?period=fortnight", token=secret).status_code == 400  # not a period at all
+    assert api.get("/reports/volume?colour=red", token=secret).status_code == 400
+    assert api.get("/reports/nothing", token=secret).status_code == 404
+    other = token(data["manager"], "tickets:read")
+    assert error_of(api.get("/reports/volume", token=other))["code"] == "insufficient_scope"
+    assert api.get("/reports/volume").status_code == 401
