@@ -118,7 +118,7 @@ class ReportHistogram(db.Model):
 
     __tablename__ = "report_histogram"
     grain: Mapped[str] = mapped_column(String(8), primary_key=True)
-    metric: Mapped[str] = mapped_column(String(10), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(20), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

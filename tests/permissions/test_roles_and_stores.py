@@ -244,6 +244,7 @@ def test_the_pages_are_in_french(app, client, login, manager):
     assert "Donnez un nom au rôle." in response.get_data(as_text=True)
 
 
+@pytest.mark.sqlite_only
 def test_a_store_limit_keeps_the_queue_on_its_index_ranges(app, manager, shops):
     from sqlalchemy import event
 

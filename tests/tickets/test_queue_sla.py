@@ -173,6 +173,7 @@ def test_sla_pages_match_every_scope_and_view(app, desk):
                 assert seen == wanted, (scope, view, filters)
 
 
+@pytest.mark.sqlite_only
 def test_the_sla_sort_reads_index_ranges_not_the_whole_table(app, desk):
     agents, (shipping, _billing) = desk
     statements = []

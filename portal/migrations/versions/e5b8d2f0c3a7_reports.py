@@ -97,7 +97,7 @@ def upgrade():
 
     op.create_table('report_histogram',
                     sa.Column('grain', sa.String(length=8), nullable=False),
-                    sa.Column('metric', sa.String(length=10), nullable=False),
+                    sa.Column('metric', sa.String(length=20), nullable=False),
                     sa.Column('day', sa.Date(), nullable=False),
                     sa.Column('key', sa.String(length=60), nullable=False),
                     sa.Column('bucket', sa.Integer(), autoincrement=False, nullable=False),
