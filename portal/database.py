@@ -17,9 +17,33 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+def _without_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
+
+
+def _row_without_nul(row):
+    if isinstance(row, dict):
+        return {key: _without_nul(value) for key, value in row.items()}
+    if isinstance(row, (list, tuple)):
+        return type(row)(_without_nul(value) for value in row)
+    return row
+
+
+def _postgres_text(conn, cursor, statement, parameters, context, executemany):
+    """PostgreSQL refuses a NUL character in text, which SQLite stores: drop it from every text value sent,
+    so odd input (a pasted control character, a crafted query string) is stored the same way on both."""
+    if conn.dialect.name != "postgresql" or not parameters:
+        return statement, parameters
+    if executemany and isinstance(parameters, (list, tuple)):
+        return statement, [_row_without_nul(row) for row in parameters]
+    return statement, _row_without_nul(parameters)
+
+
 def init_app(app):
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
+    if not event.contains(Engine, "before_cursor_execute", _postgres_text):
+        event.listen(Engine, "before_cursor_execute", _postgres_text, retval=True)
 
 
 class epoch_seconds(FunctionElement):
