@@ -22,6 +22,8 @@ COUNTS = ("created", "solved", "reopened", "one_touch", "solved_replies", "repli
           "wismo_routed")
 METRICS = ("frt", "resolution")
 NONE_KEY = "-"
+# Between the two keys of a pair: never in a tag (tags are split on whitespace, which includes it).
+SEPARATOR = "\x1f"
 T = ReportTicket.__table__.c
 R = ReportReply.__table__.c
 TAG = TicketTag.__table__.c
@@ -108,7 +110,7 @@ def _columns(family: str) -> dict:
 
 def _shape(family: str, grain: str | None):
     """(FROM clause, key expression or None) of a family read per slice. A grain is one dimension, or a
-    pair "store:channel" whose key is "1|email"; each tag in it is its own join of ticket_tag."""
+    pair "store:channel" whose key is "1<SEPARATOR>email"; each tag in it is its own join of ticket_tag."""
     table = ReportReply.__table__ if family == "replies" else ReportTicket.__table__
     if grain is None:
         return table, None
@@ -122,7 +124,7 @@ def _shape(family: str, grain: str | None):
             parts.append(tags.c.tag)
         else:
             parts.append(func.coalesce(cast(columns[dimension], String), NONE_KEY))
-    key = parts[0] if len(parts) == 1 else parts[0].concat("|").concat(parts[1])
+    key = parts[0] if len(parts) == 1 else parts[0].concat(SEPARATOR).concat(parts[1])
     return source, key
 
 
@@ -148,6 +150,17 @@ def family_sums(family: str, start: date, end: date, *, filters=None, grain=None
     groups = ([day.label("day")] if by_day else []) + ([key.label("key")] if key is not None else [])
     query = select(*groups, *sums()).select_from(source).where(day.between(start, end), *where(filters, family))
     return db.session.execute(query.group_by(*groups) if groups else query).all()
+
+
+def family_combos(family: str, start: date, end: date, *, filters=None):
+    """Rows of (store, channel, group, topic, sums...) of one family over [start, end]: every single-value
+    breakdown of a filtered period from one read."""
+    _day, _agent, sums = FAMILIES[family]
+    columns = _columns(family)
+    dims = [columns[name].label(name) for name in ("store", "channel", "group", "topic")]
+    query = select(*dims, *sums()).select_from(_shape(family, None)[0]).where(
+        DAY_OF[family].between(start, end), *where(filters, family))
+    return db.session.execute(query.group_by(*dims)).all()
 
 
 def period_start(column, unit: str):

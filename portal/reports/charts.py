@@ -2,6 +2,7 @@
 description (role="img", aria-labelledby), and every page shows the same numbers as a table beside it.
 Series differ by line style as well as colour, and the colours keep 3:1 against white (WCAG 1.4.11)."""
 import itertools
+import math
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -20,6 +21,16 @@ def _nice_max(value: float) -> float:
         if value <= step * magnitude:
             return step * magnitude
     return 10 * magnitude
+
+
+def _integer_top(value: float) -> int:
+    """A top for counts whose four ticks are whole numbers: 2 -> 4, 7 -> 8, 130 -> 200."""
+    step = max(1, math.ceil(value / 4))
+    magnitude = 10 ** (len(str(step)) - 1)
+    for nice in (1, 2, 5, 10):
+        if step <= nice * magnitude:
+            return 4 * nice * magnitude
+    return 4 * step
 
 
 def _frame(title: str, desc: str, body: list[str], height: int = HEIGHT) -> Markup:
@@ -44,10 +55,17 @@ def describe(labels, series) -> str:
     return " ".join(parts)
 
 
-def line_chart(labels: list[str], series: list[tuple], *, title: str, axis=str) -> Markup:
-    """`series`: [(name, values, format)] over the same `labels`; `axis` formats the y-axis ticks."""
+def _tick(value: float) -> str:
+    return f"{value:g}"
+
+
+def line_chart(labels: list[str], series: list[tuple], *, title: str, axis=_tick, integers: bool = False
+               ) -> Markup:
+    """`series`: [(name, values, format)] over the same `labels`; `axis` formats the y-axis ticks;
+    `integers`: counts, whose ticks stay whole numbers."""
     values = [v for _n, vs, _f in series for v in vs if v is not None]
-    top = _nice_max(max(values) if values else 0)
+    highest = max(values) if values else 0
+    top = _integer_top(highest) if integers else _nice_max(highest)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count = max(len(labels), 1)
 
@@ -57,7 +75,15 @@ def line_chart(labels: list[str], series: list[tuple], *, title: str, axis=str) 
     def y(v):
         return TOP + plot_h - plot_h * v / top
 
-    body = []
+    body = _axes(labels, top, x, y, axis)
+    for (_name, vals, _fmt), (colour, dash) in zip(series, itertools.cycle(STYLES)):
+        body.extend(_lines([None if v is None else (x(i), y(v)) for i, v in enumerate(vals)], colour, dash))
+    return _frame(title, describe(labels, series), body)
+
+
+def _axes(labels, top, x, y, axis) -> list[str]:
+    """Five horizontal grid lines with their values, and the first, middle and last labels below."""
+    body, count = [], max(len(labels), 1)
     for step in range(5):
         tick = top * step / 4
         body.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
@@ -68,20 +94,24 @@ def line_chart(labels: list[str], series: list[tuple], *, title: str, axis=str) 
         anchor = "start" if i == 0 and count > 1 else "end" if i == count - 1 and count > 1 else "middle"
         body.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}" font-size="11" '
                     f'fill="#4b5565">{escape(labels[i])}</text>')
-    for (_name, vals, _fmt), (colour, dash) in zip(series, itertools.cycle(STYLES)):
+    return body
+
+
+def _lines(points, colour: str, dash: str) -> list[str]:
+    """A polyline per run of known points (a gap where a value is missing; a lone point as a dot)."""
+    body, segment = [], []
+    for point in [*points, None]:
+        if point is not None:
+            segment.append(f"{point[0]:.1f},{point[1]:.1f}")
+            continue
+        if len(segment) == 1:
+            cx, cy = segment[0].split(",")
+            body.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>')
+        elif segment:
+            body.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" '
+                        f'stroke-width="2.5" stroke-dasharray="{dash}" stroke-linejoin="round"/>')
         segment = []
-        for i, v in enumerate(list(vals) + [None]):
-            if v is not None:
-                segment.append(f"{x(i):.1f},{y(v):.1f}")
-                continue
-            if len(segment) == 1:
-                cx, cy = segment[0].split(",")
-                body.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>')
-            elif segment:
-                body.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" '
-                            f'stroke-width="2.5" stroke-dasharray="{dash}" stroke-linejoin="round"/>')
-            segment = []
-    return _frame(title, describe(labels, series), body)
+    return body
 
 
 def bar_chart(items: list[tuple], *, title: str, fmt=str) -> Markup:

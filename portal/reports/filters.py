@@ -120,9 +120,13 @@ def period_bounds(period: str, start=None, end=None) -> tuple[date, date, list[s
 def parse_filters(args, *, viewer=None) -> Filters:
     """Filters from a mapping of strings (request.args, CLI options). Unknown or malformed values are
     dropped with a message in `.messages`; an agent without "reports.all" is limited to their own figures."""
-    from portal.reports import queries
-
     problems = []
+    period, start, end = _period(args, problems)
+    values = _dimensions(args, problems)
+    return scoped(Filters(start=start, end=end, period=period, messages=tuple(problems), **values), viewer)
+
+
+def _period(args, problems: list) -> tuple[str, date, date]:
     period = str(args.get("period") or "")
     if period and period not in PERIODS:
         problems.append(_("Unknown period; showing the last 30 days."))
@@ -131,8 +135,13 @@ def parse_filters(args, *, viewer=None) -> Filters:
         period = "custom" if args.get("from") or args.get("to") else DEFAULT_PERIOD
     start, end, refused = period_bounds(period, args.get("from"), args.get("to"))
     problems += refused
-    if refused:
-        period = DEFAULT_PERIOD
+    return (DEFAULT_PERIOD if refused else period), start, end
+
+
+def _dimensions(args, problems: list) -> dict:
+    """The store, group and agent ids that exist, a known channel, a well-formed tag."""
+    from portal.reports import queries
+
     values = {}
     for name, known in (("store", queries.store_names), ("group", queries.group_names),
                         ("agent", queries.agent_names)):
@@ -142,22 +151,19 @@ def parse_filters(args, *, viewer=None) -> Filters:
         number = parse_id(raw)
         if number is None or number not in known():
             problems.append(str(UNKNOWN[name]))
-            continue
-        values[name] = number
+        else:
+            values[name] = number
     channel = args.get("channel")
-    if channel:
-        if channel in queries.channel_names():
-            values["channel"] = channel
-        else:
-            problems.append(str(UNKNOWN["channel"]))
+    if channel and channel in queries.channel_names():
+        values["channel"] = channel
+    elif channel:
+        problems.append(str(UNKNOWN["channel"]))
     tag = " ".join(str(args.get("tag") or "").split()).lower()
-    if tag:
-        if len(tag) <= 40 and "," not in tag:
-            values["tag"] = tag
-        else:
-            problems.append(_("A tag has at most 40 characters and no comma; showing all tags."))
-    filters = Filters(start=start, end=end, period=period, messages=tuple(problems), **values)
-    return scoped(filters, viewer)
+    if tag and len(tag) <= 40 and "," not in tag:
+        values["tag"] = tag
+    elif tag:
+        problems.append(_("A tag has at most 40 characters and no comma; showing all tags."))
+    return values
 
 
 def scoped(filters: Filters, viewer) -> Filters:

@@ -87,7 +87,7 @@ class ReportDay(db.Model):
 
     __tablename__ = "report_day"
     grain: Mapped[str] = mapped_column(String(16), primary_key=True)  # also a pair: "store:channel"
-    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # and its key: "2|email"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # and its key: "2\x1femail"
     day: Mapped[date] = mapped_column(primary_key=True)
     created: Mapped[int] = mapped_column(Integer, default=0)
     solved: Mapped[int] = mapped_column(Integer, default=0)

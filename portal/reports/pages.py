@@ -76,11 +76,7 @@ def point_label(point: dict, unit: str) -> str:
     from datetime import date
 
     start = date.fromisoformat(point["start"])
-    if unit == "month":
-        return format_date(start, "MMM y")
-    if unit == "week":
-        return format_date(start, "d MMM")
-    return format_date(start, "d MMM")
+    return format_date(start, "MMM y") if unit == "month" else format_date(start, "d MMM")
 
 
 def _chart(title, metrics, points, unit):
@@ -98,7 +94,8 @@ def _chart(title, metrics, points, unit):
     axis = (lambda h: f"{h:g} h") if durations else (lambda v: f"{v:g} %") if rates else (lambda v: f"{v:g}")
     rows = [{"label": label, "start": p["start"], "end": p["end"],
              "cells": [formatting.value(m, p.get(m)) for m in metrics]} for label, p in zip(labels, points)]
-    return {"title": str(title), "svg": charts.line_chart(labels, series, title=str(title), axis=axis),
+    svg = charts.line_chart(labels, series, title=str(title), axis=axis, integers=not (durations or rates))
+    return {"title": str(title), "svg": svg,
             "legend": charts.legend(series), "columns": [METRIC_LABELS[m] for m in metrics], "rows": rows}
 
 

@@ -172,39 +172,58 @@ def backlog_before(filters, day: date) -> int:
 
 def breakdowns(filters, dimensions) -> dict[str, dict[str, Measures]]:
     """{dimension: {key: Measures}} of the period per store, channel, group, agent, topic or tag (counts;
-    the agent breakdown also has its first-response histograms)."""
+    the agent breakdown also has its first-response histograms). Unfiltered or filtered on that dimension:
+    its rollup; one other filter: the pair rollup; more: the facts."""
     active, out = filters.active(), {}
-    for dimension in dimensions:
-        found = out[dimension] = {}
-
-        def cell(key):
-            measures = found.get(key)
-            if measures is None:
-                measures = found[key] = Measures()
-            return measures
-
-        D = ReportDay.__table__.c
-        sums = [func.sum(getattr(D, name)).label(name) for name in aggregate.COUNTS]
+    single = [d for d in dimensions if d in ("store", "channel", "group", "topic") and len(active) > 1]
+    if len(single) > 1:  # read the facts once for all of them
+        out.update(_combos(filters, single))
+    for dimension in (d for d in dimensions if d not in out):
         if set(active) <= {dimension}:
-            query = select(D.key, *sums).where(D.grain == dimension, D.day.between(filters.start, filters.end))
-            if active:
-                query = query.where(D.key == aggregate.key_of(active[dimension]))
-            for row in db.session.execute(query.group_by(D.key)):
-                cell(row.key).add_counts(row._mapping)
-        elif len(active) == 1:  # the pair rollup "filter:breakdown", keys "<filter value>|<breakdown value>"
+            rows = _rollup_breakdown(filters, dimension, aggregate.key_of(active[dimension]) if active else None)
+        elif len(active) == 1:
             (name, value), = active.items()
-            prefix = aggregate.key_of(value) + "|"
-            query = select(D.key, *sums).where(D.grain == f"{name}:{dimension}", D.key >= prefix,
-                                               D.key < prefix[:-1] + "}", D.day.between(filters.start, filters.end))
-            for row in db.session.execute(query.group_by(D.key)):
-                cell(row.key[len(prefix):]).add_counts(row._mapping)
+            rows = _rollup_breakdown(filters, f"{name}:{dimension}", aggregate.key_of(value) + aggregate.SEPARATOR,
+                                     prefix=True)
         else:  # the breakdowns show tickets created and solved; the agents' table shows everything
+            rows = {}
             for family in aggregate.FAMILIES if dimension == "agent" else ("created", "solved"):
                 for row in aggregate.family_sums(family, filters.start, filters.end, filters=filters,
                                                  grain=dimension, by_day=False):
-                    cell(row.key).add_counts(row._mapping)
+                    rows.setdefault(row.key, Measures()).add_counts(row._mapping)
         if dimension == "agent":
-            _fold_buckets(_buckets(filters, "frt", grain="agent"), lambda row: cell(row.key).frt)
+            _fold_buckets(_buckets(filters, "frt", grain="agent"),
+                          lambda row, found=rows: found.setdefault(row.key, Measures()).frt)
+        out[dimension] = rows
+    return out
+
+
+def _rollup_breakdown(filters, grain: str, key: str | None, *, prefix: bool = False) -> dict:
+    """{key: Measures} summed over the period from report_day: one grain (optionally one key), or the keys
+    of a pair grain that start with `key` ("<filter value>␟<breakdown value>", read as one key range)."""
+    D = ReportDay.__table__.c
+    query = select(D.key, *(func.sum(getattr(D, name)).label(name) for name in aggregate.COUNTS)).where(
+        D.grain == grain, D.day.between(filters.start, filters.end))
+    if prefix:
+        query = query.where(D.key >= key, D.key < key[:-1] + chr(ord(aggregate.SEPARATOR) + 1))
+    elif key is not None:
+        query = query.where(D.key == key)
+    out = {}
+    for row in db.session.execute(query.group_by(D.key)):
+        out.setdefault(row.key[len(key):] if prefix else row.key, Measures()).add_counts(row._mapping)
+    return out
+
+
+def _combos(filters, dimensions) -> dict:
+    out = {dimension: {} for dimension in dimensions}
+    for family in ("created", "solved"):
+        for row in aggregate.family_combos(family, filters.start, filters.end, filters=filters):
+            for dimension in dimensions:
+                key = aggregate.key_of(getattr(row, dimension))
+                found = out[dimension].get(key)
+                if found is None:
+                    found = out[dimension][key] = Measures()
+                found.add_counts(row._mapping)
     return out
 
 
@@ -222,17 +241,14 @@ def latest_comments(filters, limit: int = 10) -> list[dict]:
              "answered_at": row.answered_at.isoformat(), "agent_id": row.agent_id} for row in rows]
 
 
-def ticket_rows(filters, batch: int = 2000):
-    """Every fact row of tickets created in the period within the filters, in creation order, read in
-    batches by keyset (for the CSV export: a year never sits in memory)."""
+def ticket_rows(filters):
+    """Every fact row of tickets created in the period within the filters, in creation order, read one day
+    at a time (for the CSV export: a year never sits in memory)."""
+    from datetime import timedelta
+
     conditions = aggregate.where(filters, "created")
-    last_day, last_id = None, 0
-    while True:
-        query = select(ReportTicket.__table__).where(T.created_day.between(filters.start, filters.end), *conditions)
-        if last_day is not None:
-            query = query.where((T.created_day > last_day) | ((T.created_day == last_day) & (T.ticket_id > last_id)))
-        rows = db.session.execute(query.order_by(T.created_day, T.ticket_id).limit(batch)).all()
-        if not rows:
-            return
-        yield from rows
-        last_day, last_id = rows[-1].created_day, rows[-1].ticket_id
+    day = filters.start
+    while day <= filters.end:
+        yield from db.session.execute(select(ReportTicket.__table__).where(T.created_day == day, *conditions)
+                                      .order_by(T.created_at, T.ticket_id))
+        day += timedelta(days=1)

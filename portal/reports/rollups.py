@@ -75,20 +75,9 @@ def claim_state(name: str, value: str) -> bool:
 
 # --- rollups of days -------------------------------------------------------------------------------
 
-def _ranges(days) -> list[tuple[date, date]]:
-    """Consecutive days grouped into ranges of at most DAYS_PER_WRITE."""
-    ranges = []
-    for day in sorted(days):
-        if ranges and day == ranges[-1][1] + timedelta(days=1) and (day - ranges[-1][0]).days < DAYS_PER_WRITE:
-            ranges[-1][1] = day
-        else:
-            ranges.append([day, day])
-    return [(a, b) for a, b in ranges]
-
-
 def write_days(days) -> int:
     """Recompute the rollups of these days from the facts; returns the rows written."""
-    return sum(writing.write_rollups(start, end) for start, end in _ranges(days))
+    return writing.write_days(days)
 
 
 # --- the refresh -----------------------------------------------------------------------------------

@@ -15,9 +15,13 @@ from portal.jobs import services as jobs
 from portal.reports.filters import day_start, local_day, month_segments, month_start, next_month, today
 from portal.reports.models import ReportArticleSeen, ReportCounter
 
-METRICS = ("search", "search_empty", "search_click", "deflect_open", "deflected", "vote_yes", "vote_no",
+METRICS = ("search", "search_empty", "search_total", "empty_total", "search_click", "deflect_open", "deflected",
+           "vote_yes", "vote_no",
            "forum_question", "forum_accepted", "forum_community")
-RECOUNTED = ("search", "search_empty", "search_click", "deflect_open", "deflected", "vote_yes", "vote_no")
+RECOUNTED = ("search", "search_empty", "search_total", "empty_total", "search_click", "deflect_open", "deflected",
+             "vote_yes", "vote_no")
+# Per query ("search", "search_empty") for the top lists; per language only ("…_total", key "") for the sums.
+TOTAL_OF = {"search": "search_total", "search_empty": "empty_total"}
 COMMUNITY = ("forum_question", "forum_accepted", "forum_community")
 # Counters with one row per query or article and day also get one per month ("search@month", day = the 1st).
 MONTHLY_METRICS = ("search", "search_empty", "article_view", "vote_yes", "vote_no")
@@ -48,8 +52,10 @@ def _count_searches(start, end, counts):
     for query, lang, results, clicked, created in rows:
         day, key, lang = local_day(created), normalise_query(query), (lang or "")[:8]
         counts[("search", day, key, lang)] += 1
+        counts[("search_total", day, "", lang)] += 1
         if not results:
             counts[("search_empty", day, key, lang)] += 1
+            counts[("empty_total", day, "", lang)] += 1
         if clicked:
             counts[("search_click", day, "", lang)] += 1
 
@@ -184,36 +190,44 @@ def _rows(metrics, start: date, end: date, *, monthly: bool = True):
 
 
 ALL = (*METRICS, "article_view")
+SUMMED = tuple(m for m in ALL if m not in TOTAL_OF)  # the per-query rows are only read for the top lists
+
+
+def _named(found: dict) -> dict:
+    """Totals under the metric names readers use ("search", not "search_total")."""
+    out = {metric: int(found.get(metric) or 0) for metric in SUMMED}
+    out.update({metric: int(found.get(total) or 0) for metric, total in TOTAL_OF.items()})
+    return out
 
 
 def totals(start: date, end: date) -> dict:
     """{metric: total} over [start, end] (article views as "article_view")."""
-    rows = _rows(ALL, start, end)
-    found = dict(db.session.execute(select(rows.c.metric, func.sum(rows.c.value)).group_by(rows.c.metric)).all())
-    return {metric: int(found.get(metric) or 0) for metric in ALL}
+    rows = _rows(SUMMED, start, end)
+    return _named(dict(db.session.execute(select(rows.c.metric, func.sum(rows.c.value))
+                                          .group_by(rows.c.metric)).all()))
 
 
 def series(start: date, end: date, unit: str) -> dict:
     """{first day of each day, week or month: {metric: n}} of the counters charted."""
     from portal.reports.aggregate import period_start
 
-    rows = _rows(("search", "search_empty", "article_view", "deflected"), start, end, monthly=unit == "month")
+    rows = _rows(("search_total", "empty_total", "article_view", "deflected"), start, end, monthly=unit == "month")
     period = period_start(rows.c.day, unit)
-    out = {}
+    out, names = {}, {total: metric for metric, total in TOTAL_OF.items()}
     for metric, first, value in db.session.execute(select(rows.c.metric, period, func.sum(rows.c.value))
                                                    .group_by(rows.c.metric, period)):
         first = first if isinstance(first, date) else date.fromisoformat(str(first)[:10])
-        out.setdefault(first, {})[metric] = int(value)
+        out.setdefault(first, {})[names.get(metric, metric)] = int(value)
     return out
 
 
 def daily(start: date, end: date) -> dict:
     """{day: {metric: n}} (the CSV export, a month at a time)."""
-    rows = _rows(ALL, start, end, monthly=False)
-    out = {}
+    rows = _rows(SUMMED, start, end, monthly=False)
+    out, names = {}, {total: metric for metric, total in TOTAL_OF.items()}
     for metric, day, value in db.session.execute(select(rows.c.metric, rows.c.day, func.sum(rows.c.value))
                                                  .group_by(rows.c.metric, rows.c.day)):
-        out.setdefault(day, {})[metric] = int(value)
+        out.setdefault(day, {})[names.get(metric, metric)] = int(value)
     return out
 
 
@@ -227,7 +241,8 @@ def top(metric: str, start: date, end: date, limit: int = 10) -> list[dict]:
 
 
 def by_language(metric: str, start: date, end: date) -> dict:
-    rows = _rows((metric,), start, end)
+    """{language: n} of "search" or "search_empty" (read from the per-language totals)."""
+    rows = _rows((TOTAL_OF.get(metric, metric),), start, end)
     found = db.session.execute(select(rows.c.lang, func.sum(rows.c.value)).group_by(rows.c.lang)
                                .order_by(rows.c.lang))
     return {lang: int(n) for lang, n in found}

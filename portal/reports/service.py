@@ -10,7 +10,8 @@ for the staff pages, `portal reports show`, the weekly mail, the CSV export and 
         "breakdowns": {"channel": [{"key": "email", "label": "Email", "created": 50, ...}], ...}}
 
 Durations are whole seconds of business time, rates are percentages with one decimal (None when there is
-nothing to divide), days are local days of REPORTS_TIMEZONE. Raises NotFound for an unknown report and
+nothing to divide), days are local days of REPORTS_TIMEZONE. Every ticket report's summary holds every
+figure; only "times" has the response times (frt_*, resolution_*) in each point of its series too. Raises NotFound for an unknown report and
 PermissionDenied when the viewer may not see it; agents without "reports.all" get their own figures.
 """
 from datetime import timedelta
@@ -29,6 +30,8 @@ REPORTS = {"dashboard": _l("Overview"), "volume": _l("Volume"), "times": _l("Res
            "self-service": _l("Self-service")}
 MANAGERS_ONLY = ("self-service",)
 BREAKDOWNS = ("channel", "store", "topic", "group", "tag")
+# Where each report's response times go: in its series too ("times"), else in its summary only.
+DURATIONS = {"times": "series"}
 TOP_TAGS = 10
 
 
@@ -50,7 +53,7 @@ def figures(name: str, filters: Filters, *, viewer=None) -> dict:
         raise PermissionDenied(_("You do not have permission to do that."))
     filters = scoped(filters, viewer)
     data = self_service_figures(filters) if name == "self-service" else \
-        ticket_figures(filters, durations=name == "times")
+        ticket_figures(filters, durations=DURATIONS.get(name, "summary"))
     data["report"] = name
     if name == "volume":
         data["breakdowns"] = breakdown_figures(filters)
@@ -153,22 +156,22 @@ def _period(filters: Filters) -> dict:
 
 # --- ticket reports ------------------------------------------------------------------------------
 
-def ticket_figures(filters: Filters, *, durations: bool = False) -> dict:
-    """Summary with the comparison, and the series, of the tickets within the filters; `durations` puts
-    the response times in each point of the series too."""
+def ticket_figures(filters: Filters, *, durations: str = "summary") -> dict:
+    """Summary with the comparison, and the series, of the tickets within the filters. `durations`:
+    "series" puts the response times in each point of the series too, "summary" in the summary only."""
     previous = filters.previous()
     before = queries.backlog_before(filters, previous.start)
     previous_daily, daily = queries.daily(previous), queries.daily(filters)
     previous_total, total = _total(previous_daily), _total(daily)
-    durations_by = queries.histograms_by(filters, granularity(filters.days)) if durations else None
+    durations_by = queries.histograms_by(filters, granularity(filters.days)) if durations == "series" else None
     for measures in (durations_by or {}).values():
         total.merge(measures)
-    if not durations:
+    if durations == "summary":
         total.merge(queries.histograms(filters))
     previous_total.merge(queries.histograms(previous))
     backlog_start = before + previous_total.created - previous_total.solved
     backlog_end = backlog_start + total.created - total.solved
-    make = summary_of if durations else _counts_only
+    make = summary_of if durations == "series" else _counts_only
     return {"period": _period(filters), "previous_period": _period(previous), "timezone": zone().key,
             "filters": filters.as_dict(), "messages": list(filters.messages), "source": queries.source(filters),
             "granularity": granularity(filters.days), "backlog_start": backlog_start,

@@ -43,8 +43,39 @@ def rollup_rows(start: date, end: date) -> tuple[list[dict], list[dict]]:
     return days, buckets
 
 
-def write_rollups(start: date, end: date) -> int:
-    """Replace the rollups of [start, end] (and of the months they touch) with fresh ones; returns rows."""
+def write_days(days) -> int:
+    """Recompute the rollups of these days (consecutive ones together) and, once each, their months."""
+    written, months = 0, set()
+    for start, end in _ranges(days):
+        written += write_rollups(start, end, months=False)
+        months.update(_months(start, end))
+    for month in sorted(months):
+        write_month(month)
+    return written
+
+
+def _ranges(days, longest: int = 31) -> list[tuple[date, date]]:
+    """Consecutive days grouped into ranges of at most `longest` days."""
+    ranges = []
+    for day in sorted(days):
+        if ranges and day == ranges[-1][1] + timedelta(days=1) and (day - ranges[-1][0]).days < longest:
+            ranges[-1][1] = day
+        else:
+            ranges.append([day, day])
+    return [(a, b) for a, b in ranges]
+
+
+def _months(start: date, end: date) -> list[date]:
+    months, month = [], month_start(start)
+    while month <= end:
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
+def write_rollups(start: date, end: date, *, months: bool = True) -> int:
+    """Replace the rollups of [start, end] (and of the months they touch, unless `months` is False) with
+    fresh ones; returns the rows written."""
     days, buckets = rollup_rows(start, end)
     for model, rows in ((ReportDay, days), (ReportHistogram, buckets)):
         condition = and_(model.day >= start, model.day <= end)
@@ -53,10 +84,8 @@ def write_rollups(start: date, end: date) -> int:
         db.session.execute(model.__table__.delete().where(condition))
         for first in range(0, len(rows), 5000):
             db.session.execute(model.__table__.insert(), rows[first:first + 5000])
-    month = month_start(start)
-    while month <= end:
+    for month in _months(start, end) if months else ():
         write_month(month)
-        month = next_month(month)
     return len(days) + len(buckets)
 
 

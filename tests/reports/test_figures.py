@@ -197,3 +197,12 @@ def test_whole_months_read_the_monthly_histograms(data):
     assert (got["frt_median"], got["frt_count"]) == (1350, 4)
     monthly = values(service.figures("dashboard", for_days(date(2026, 11, 1), date(2026, 11, 30))))
     assert (monthly["frt_median"], monthly["resolution_median"]) == (1350, 7200)
+
+
+def test_breakdowns_under_two_filters_read_the_facts_once(data):
+    report = service.figures("volume", week(store=data["store1"].id, channel="chat"))
+    assert report["source"] == "facts"
+    got = {dimension: {i["key"]: (i["created"], i["solved"]) for i in items}
+           for dimension, items in report["breakdowns"].items()}
+    assert got["channel"] == {"chat": (1, 1)} and got["store"] == {str(data["store1"].id): (1, 1)}
+    assert got["topic"] == {"-": (1, 1)} and got["tag"] == {"vip": (1, 1)}

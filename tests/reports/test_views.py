@@ -122,3 +122,32 @@ def test_weekly_mail_settings(client, data):
     refused = client.post("/staff/reports/settings", data={"recipients": [str(data["a"].id)]})
     assert refused.status_code == 400 and "Choose managers from the list." in refused.get_data(as_text=True)
     assert client.post("/staff/reports/settings", data={"recipients": ["x" * 30]}).status_code == 400
+
+
+def test_odd_values_in_every_filter_never_break_a_page(client, data):
+    from urllib.parse import quote_from_bytes
+
+    from tests.test_garbage_input import ODD_VALUES
+
+    log_in(client, data["manager"])
+    for value in ODD_VALUES:
+        raw = value if isinstance(value, bytes) else value.encode()
+        encoded = quote_from_bytes(raw, safe="")
+        query = "&".join(f"{name}={encoded}" for name in ("period", "from", "to", "store", "channel", "group",
+                                                            "agent", "tag"))
+        for url in ("/staff/reports/", "/staff/reports/agents", "/staff/reports/self-service",
+                    "/staff/reports/export/tickets.csv", "/staff/reports/export/volume.csv"):
+            response = client.get(f"{url}?{query}")
+            assert response.status_code == 200, (url, value, response.status_code)
+            response.close()
+    response = client.post("/staff/reports/settings", data={"recipients": ODD_VALUES[:6]})
+    assert response.status_code == 400
+
+
+def test_pages_in_french(client, data):
+    data["manager"].locale = "fr"
+    db.session.commit()
+    log_in(client, data["manager"])
+    html = client.get(f"/staff/reports/times?{WEEK}").get_data(as_text=True)
+    assert "Rapports" in html and "Délai de première réponse" in html and "Afficher en tableau" in html
+    assert "30 min" in html and "33,3 %" in html
