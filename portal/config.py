@@ -10,6 +10,14 @@ class Defaults:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SEARCH_INDEX_PATH = None  # instance/search
     UPLOAD_PATH = None  # instance/uploads
+    # Uploads and attachments: "local" (UPLOAD_PATH) or "s3", an S3-compatible bucket (portal/uploads/storage.py)
+    STORAGE_BACKEND = "local"
+    S3_BUCKET = None
+    S3_ENDPOINT_URL = None  # https://s3.fr-par.scw.cloud, http://minio.internal:9000; None: AWS
+    S3_REGION = None
+    S3_ACCESS_KEY_ID = None  # None: boto3's own chain (AWS_* variables, an instance role)
+    S3_SECRET_ACCESS_KEY = None
+    S3_PREFIX = ""  # keys go under this folder of the bucket ("comptoir/")
     OUTBOX_PATH = None  # instance/outbox
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
     UPLOAD_IMAGE_TYPES = ("png", "jpeg", "gif", "webp")

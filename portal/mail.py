@@ -97,13 +97,13 @@ def build_message(item: OutgoingMail) -> Message:
 
 
 def _attach(msg: Message, attachment_id: int) -> None:
-    from portal.tickets.attachments import path_of
+    from portal.tickets import attachments
     from portal.tickets.models import TicketAttachment
 
     attachment = db.session.get(TicketAttachment, attachment_id)
-    if attachment is not None and os.path.exists(path_of(attachment)):
-        with open(path_of(attachment), "rb") as fh:
-            msg.attach(attachment.original_name, attachment.content_type, fh.read())
+    data = attachments.read(attachment) if attachment is not None else None
+    if data is not None:
+        msg.attach(attachment.original_name, attachment.content_type, data)
 
 
 @jobs.task("mail.deliver", max_attempts=8)

@@ -8,7 +8,8 @@ PERMISSIONS = {
     "staff.access": {Role.EDITOR, Role.AGENT, Role.MANAGER},
     "kb.edit": {Role.EDITOR, Role.MANAGER},
     "kb.manage_categories": {Role.EDITOR, Role.MANAGER},
-    "staff.manage": {Role.MANAGER},
+    "staff.manage": {Role.MANAGER},  # the team, its custom roles, groups and scopes
+    "settings.manage": {Role.MANAGER},  # the site's settings: stores, channels, SLA, rules, webhooks, 2FA...
     "outbox.view": {Role.MANAGER},  # mail holds one-time links and other people's tickets
     "audit.view": {Role.MANAGER},  # the audit log of staff actions (portal/audit)
     "gdpr.run": {Role.MANAGER},  # erase customers, export their data, see erasure requests (portal/gdpr)
@@ -23,11 +24,13 @@ PERMISSIONS = {
     "data.export": {Role.AGENT, Role.MANAGER},  # CSV exports of reports (agents: their own figures)
 }
 # What a custom staff role may hold on top of each base role: the base role decides. Manager-only powers
-# (the team, roles, settings, the outbox, the audit log, everyone's tokens) are never in a custom role, so
-# no custom role can reach a manager's powers or hand itself more. Managers ignore custom roles.
+# (the team, roles, the outbox, the audit log, everyone's tokens) are never in a custom role, so no custom
+# role can reach them or hand itself more. A manager may trust an agent role with the site's settings and
+# with personal-data requests. Managers ignore custom roles.
 CUSTOMIZABLE = {
     Role.AGENT: {"tickets.work", "forum.moderate", "reports.view", "reports.all", "kb.edit",
-                 "kb.manage_categories", "api.use", "orders.payments", "data.export"},
+                 "kb.manage_categories", "api.use", "orders.payments", "data.export", "gdpr.run",
+                 "settings.manage"},
     Role.EDITOR: {"kb.edit", "kb.manage_categories", "forum.moderate", "api.use", "data.export"},
 }
 PERMISSION_LABELS = {
@@ -40,6 +43,8 @@ PERMISSION_LABELS = {
     "reports.all": _l("See everyone's reports"),
     "data.export": _l("Export data"),
     "api.use": _l("Use the REST API"),
+    "gdpr.run": _l("Export and erase customers' data"),
+    "settings.manage": _l("Manage settings"),
 }
 # Each REST API scope -> the permission its token's user must also hold, checked on every call: a token
 # never does more than its user (see portal/api/__init__.py for the conventions).

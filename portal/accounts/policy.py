@@ -24,7 +24,7 @@ def staff_two_factor_required() -> bool:
 def set_staff_two_factor(*, actor: User, required: bool) -> SecurityPolicy:
     """Require (or stop requiring) two-factor login for all staff; audited. The manager must use it
     themselves before requiring it (ValidationError on require_staff_two_factor)."""
-    require(actor, "staff.manage")
+    require(actor, "settings.manage")
     required = bool(required)
     if required and not actor.two_factor_enabled:
         raise ValidationError(_("Turn on two-factor login for your own account first."),

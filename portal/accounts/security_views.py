@@ -162,9 +162,9 @@ def end_other_sessions():
 
 
 @bp.route("/staff/settings/security", methods=["GET", "POST"])
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def settings():
-    """Managers: require two-factor login for every staff member."""
+    """Settings holders: require two-factor login for every staff member."""
     form, status = SecurityPolicyForm(), 200
     if request.method == "GET":
         form.require_staff_two_factor.data = policy.staff_two_factor_required()

@@ -66,18 +66,21 @@ def customer(contact, account=None) -> dict:
             "created_at": iso(contact.created_at), "updated_at": iso(contact.updated_at)}
 
 
-def order_summary(order) -> dict:
+def order_summary(order, *, payments: bool = True) -> dict:
+    """An order in lists; its payment state is null without `payments` (the "orders.payments" permission)."""
     from portal.orders.queries import status_key
 
     return {"id": order.id, "number": order.number, "store": order.store.name, "email": order.email or "",
             "customer_name": order.customer_name or "", "status": status_key(order),
-            "financial_status": order.financial_status.value, "fulfillment_status": order.fulfillment_status.value,
+            "financial_status": order.financial_status.value if payments else None,
+            "fulfillment_status": order.fulfillment_status.value,
             "total": money(order.total, order.currency), "placed_at": iso(order.placed_at),
             "updated_at": iso(order.platform_updated_at)}
 
 
-def order(row) -> dict:
-    data = order_summary(row)
+def order(row, *, payments: bool = True) -> dict:
+    """An order with its items and shipments; payment state and refunds are null without `payments`."""
+    data = order_summary(row, payments=payments)
     data.update({
         "store_id": row.store_id, "external_id": row.external_id,
         "subtotal": money(row.subtotal, row.currency), "shipping_total": money(row.shipping_total, row.currency),
@@ -90,6 +93,6 @@ def order(row) -> dict:
                        "status": s.status, "shipped_at": iso(s.shipped_at), "delivered_at": iso(s.delivered_at),
                        "estimated_delivery": iso(s.estimated_delivery)} for s in row.shipments],
         "refunds": [{"amount": money(r.amount, row.currency), "reason": r.reason, "created_at": iso(r.created_at)}
-                    for r in row.refunds],
+                    for r in row.refunds] if payments else None,
     })
     return data

@@ -111,7 +111,7 @@ def figures():
 
 
 @bp.route("/staff/settings/csat", methods=["GET", "POST"])
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def settings():
     """Survey settings: on/off, delay, channels; the bad-rating rule's state."""
     from portal.automation import defaults, rule_services

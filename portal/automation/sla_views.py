@@ -16,7 +16,7 @@ from portal.tickets.models import CHANNEL_LABELS, PRIORITY_LABELS
 from portal.tickets.web import put_error_on_form
 
 bp = Blueprint("sla", __name__, url_prefix="/staff/settings")
-manage_required = permission_required("staff.manage")
+manage_required = permission_required("settings.manage")
 ACTION_LABELS = {"notify_assignee": _l("Mail the assignee"), "notify_group": _l("Mail the group"),
                  "notify_managers": _l("Mail the managers"), "raise_priority": _l("Raise the priority"),
                  "unassign": _l("Take it back from the assignee"), "add_tag": _l("Add a tag")}

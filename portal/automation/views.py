@@ -28,7 +28,7 @@ RESULTS = {
 
 
 @bp.route("/")
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def index():
     """The rules in the order they run, with how often and when each last fired."""
     every = rule_services.all_rules()
@@ -51,7 +51,7 @@ def _missing_defaults(every) -> int:
 
 @bp.route("/new", methods=["GET", "POST"])
 @bp.route("/<int:rule_id>", methods=["GET", "POST"])
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def edit(rule_id=None):
     """Create or edit a rule; "Preview" shows the matching open tickets without saving."""
     rule = rule_services.get_rule(rule_id) if rule_id else None
@@ -101,7 +101,7 @@ def reference() -> dict:
 
 
 @bp.route("/<int:rule_id>/preview")
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def preview(rule_id):
     """Which open tickets a saved rule matches now."""
     rule = rule_services.get_rule(rule_id)
@@ -109,7 +109,7 @@ def preview(rule_id):
 
 
 @bp.route("/<int:rule_id>/enabled", methods=["POST"])
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def set_enabled(rule_id):
     """Enable or disable a rule."""
     rule = rule_services.get_rule(rule_id)
@@ -121,7 +121,7 @@ def set_enabled(rule_id):
 
 
 @bp.route("/<int:rule_id>/move", methods=["POST"])
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def move(rule_id):
     """Move a rule one place up or down."""
     direction = request.form.get("direction")
@@ -133,7 +133,7 @@ def move(rule_id):
 
 
 @bp.route("/<int:rule_id>/delete", methods=["POST"])
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def delete(rule_id):
     """Delete a rule (its log on tickets stays)."""
     rule = rule_services.get_rule(rule_id)
@@ -145,7 +145,7 @@ def delete(rule_id):
 
 
 @bp.route("/defaults", methods=["POST"])
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def install_defaults():
     """Add the shipped rules that are missing."""
     added = defaults.install_defaults()

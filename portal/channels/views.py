@@ -12,7 +12,7 @@ from portal.tickets import services as ticket_services
 from portal.tickets.models import TicketMessage
 
 bp = Blueprint("channels", __name__)
-manage_required = permission_required("staff.manage")
+manage_required = permission_required("settings.manage")
 work_required = permission_required("tickets.work")
 
 # Each kind's label and its setup page's endpoint (registered by the channel's package).

@@ -58,9 +58,7 @@ def plan(subject: subjects.Subject, tickets, orders) -> Erasure:
 
 
 def remove_attachment(attachment: TicketAttachment) -> None:
-    path = ticket_files.path_of(attachment)
-    if os.path.isfile(path):
-        os.remove(path)
+    ticket_files.delete(attachment)
     db.session.delete(attachment)
 
 

@@ -12,7 +12,7 @@ from portal.forum.models import Answer, Comment, Question
 from portal.gdpr import subjects
 from portal.models_base import utcnow
 from portal.tickets import attachments as ticket_files
-from portal.tickets.models import AuthorKind, MessageKind, TicketMessage
+from portal.tickets.models import AuthorKind, MessageKind, TicketAttachment, TicketMessage
 
 FORMAT_VERSION = 1
 
@@ -46,7 +46,7 @@ def _message(ticket, message, files: list) -> dict:
     names = []
     for attachment in message.attachments:
         names.append(_attachment_name(ticket, message, attachment))
-        files.append((names[-1], ticket_files.path_of(attachment)))
+        files.append((names[-1], attachment))
     return {"at": _when(message.created_at), "from": "you" if message.author_kind == AuthorKind.CUSTOMER else "team",
             "channel": message.channel.value, "body": message.body, "attachments": names}
 
@@ -104,9 +104,9 @@ def _surveys(tickets) -> list[dict]:
              "answered_at": _when(row.answered_at)} for row in rows]
 
 
-def collect(subject: subjects.Subject) -> tuple[dict, list[tuple[str, str]]]:
-    """The export document and the (name in the zip, path on disk) of every attachment it names."""
-    files: list[tuple[str, str]] = []
+def collect(subject: subjects.Subject) -> tuple[dict, list[tuple[str, TicketAttachment]]]:
+    """The export document and the (name in the zip, attachment) of every attachment it names."""
+    files: list[tuple[str, TicketAttachment]] = []
     tickets = subjects.tickets(subject)
     document = {
         "format": FORMAT_VERSION, "exported_at": _when(utcnow()), "email": subject.email,
@@ -120,16 +120,20 @@ def collect(subject: subjects.Subject) -> tuple[dict, list[tuple[str, str]]]:
     return document, files
 
 
-def write_zip(document: dict, files: list[tuple[str, str]], stream) -> None:
-    """Write `data.json` and the attachments that still exist on disk into `stream`."""
+def write_zip(document: dict, files: list[tuple[str, TicketAttachment]], stream) -> None:
+    """Write `data.json` and the attachments still in the upload store into `stream`.
+
+    Raises StorageUnavailable when the store cannot be read: an export missing files would look complete.
+    """
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(document, indent=2, ensure_ascii=False))
-        for name, path in files:
-            if os.path.isfile(path):
-                archive.write(path, name)
+        for name, attachment in files:
+            data = ticket_files.read(attachment)
+            if data is not None:
+                archive.writestr(name, data)
 
 
-def as_bytes(document: dict, files: list[tuple[str, str]]) -> bytes:
+def as_bytes(document: dict, files: list[tuple[str, TicketAttachment]]) -> bytes:
     buffer = io.BytesIO()
     write_zip(document, files, buffer)
     return buffer.getvalue()

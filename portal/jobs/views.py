@@ -17,7 +17,7 @@ def _status_filter() -> JobStatus | None:
 
 
 @bp.route("/")
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def index():
     """The job list, by status."""
     status = _status_filter()
@@ -26,7 +26,7 @@ def index():
 
 
 @bp.route("/<int:job_id>/retry", methods=["POST"])
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def retry(job_id):
     """Run a failed job again now."""
     job = db.session.get(Job, job_id) or abort(404)

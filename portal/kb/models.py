@@ -131,7 +131,7 @@ class SearchLog(db.Model):
 
 
 class Upload(db.Model):
-    """A file stored under instance/uploads (editor images for now)."""
+    """A file in the upload store: instance/uploads or the S3 bucket (editor images for now)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)

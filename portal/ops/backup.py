@@ -6,9 +6,14 @@ The archive holds everything the instance folder holds, customers' data and the 
 shop and channel secrets included: it is written with owner-only permissions and must be kept as safely.
 A restore goes only into an empty instance, and checks the archive before it writes anything.
 PostgreSQL installs back up with pg_dump instead (README, "Deployment").
+
+With STORAGE_BACKEND="s3" the uploads and attachments live in the bucket, not in the instance: the backup
+leaves them out and says so (the manifest's "uploads_in_bucket"); back the bucket up with its own tools
+(versioning, replication). Restoring an archive that holds uploads into such a site puts them in the bucket.
 """
 import io
 import json
+import mimetypes
 import os
 import shutil
 import sqlite3
@@ -81,6 +86,18 @@ def _add_folder(archive: tarfile.TarFile, folder: Path, name: str) -> int:
     return added
 
 
+def uploads_bucket() -> str | None:
+    """The S3 bucket holding uploads and attachments, or None when they are in the instance folder."""
+    if (current_app.config.get("STORAGE_BACKEND") or "local").lower() != "s3":
+        return None
+    return current_app.config["S3_BUCKET"]
+
+
+def _folders() -> dict[str, str]:
+    """The archive folders this site backs up: all of FOLDERS but uploads when they live in a bucket."""
+    return {name: key for name, key in FOLDERS.items() if not (name == "uploads" and uploads_bucket())}
+
+
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size, info.mtime, info.mode = len(data), int(utcnow().timestamp()), 0o600
@@ -96,7 +113,7 @@ def create(output: Path | None = None) -> tuple[Path, dict]:
     output.parent.mkdir(parents=True, exist_ok=True)
     manifest = {"format": FORMAT, "version": VERSION, "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "database_revision": _revision(), "search_backend": current_app.config.get("SEARCH_BACKEND"),
-                "counts": _counts()}
+                "counts": _counts(), "uploads_in_bucket": uploads_bucket()}
     db.session.rollback()  # nothing of ours stays open while SQLite copies the pages
     with tempfile.TemporaryDirectory(dir=output.parent) as work:
         copy = Path(work) / "portal.db"
@@ -112,7 +129,7 @@ def create(output: Path | None = None) -> tuple[Path, dict]:
             _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
             archive.add(str(copy), arcname=DATABASE, recursive=False)
             manifest["files"] = {name: _add_folder(archive, Path(current_app.config[key]), name)
-                                 for name, key in FOLDERS.items()}
+                                 for name, key in _folders().items()}
             for name in FILES:
                 if (instance / name).is_file():
                     archive.add(str(instance / name), arcname=name, recursive=False)
@@ -157,7 +174,7 @@ def _instance_is_empty(database: Path) -> None:
         db.session.remove()
         if inspect(db.engine).get_table_names():
             raise BackupError(f"{database}: this instance already has a database; restore into an empty one")
-    for key in FOLDERS.values():
+    for key in _folders().values():
         folder = Path(current_app.config[key])
         if folder.is_dir() and any(path.is_file() for path in folder.rglob("*")):
             raise BackupError(f"{folder}: not empty; restore into an empty instance")
@@ -168,6 +185,18 @@ def _extract(archive, member, target: Path) -> None:
     with archive.extractfile(member) as source, open(target, "wb") as out:
         shutil.copyfileobj(source, out)
     os.chmod(target, 0o600)
+
+
+def _upload(archive, member, relative: PurePosixPath) -> None:
+    """An upload from a local site's archive, put in this site's bucket under the same key."""
+    from portal.uploads.storage import StorageUnavailable, get_storage
+
+    content_type = mimetypes.guess_type(relative.name)[0] or "application/octet-stream"
+    try:
+        with archive.extractfile(member) as source:
+            get_storage().save(relative.as_posix(), source.read(), content_type)
+    except StorageUnavailable as exc:
+        raise BackupError(f"{relative}: could not be put in the bucket ({exc.message})") from None
 
 
 def restore(path: Path) -> Restored:
@@ -204,7 +233,10 @@ def restore(path: Path) -> Restored:
                 folder = PurePosixPath(name).parts[0]
                 if folder in FOLDERS:
                     relative = PurePosixPath(name).relative_to(folder)
-                    _extract(archive, member, Path(current_app.config[FOLDERS[folder]]) / relative)
+                    if folder not in _folders():
+                        _upload(archive, member, relative)
+                    else:
+                        _extract(archive, member, Path(current_app.config[FOLDERS[folder]]) / relative)
             kept_config = False
             for name in FILES:
                 if name in members:

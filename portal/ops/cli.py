@@ -26,6 +26,9 @@ def backup_command(output):
     counts = manifest["counts"]
     click.echo(f"Backup written: {path} ({counts['tickets']} tickets, {counts['articles']} articles, "
                f"{sum(manifest['files'].values())} files). Keep it as safely as the instance folder.")
+    if manifest["uploads_in_bucket"]:
+        click.echo(f"Uploads and attachments live in the S3 bucket {manifest['uploads_in_bucket']} and are not "
+                   "in the archive: back the bucket up with its own tools.")
 
 
 @click.command("restore")

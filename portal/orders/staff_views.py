@@ -81,7 +81,7 @@ def link_ticket(number):
 # --- stores (managers) --------------------------------------------------------------------------
 
 @bp.route("/settings/stores", methods=["GET", "POST"])
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def stores():
     """Shop connections: create one, see its webhook URLs, deliveries and errors."""
     form = StoreForm()
@@ -101,7 +101,7 @@ def stores():
 
 
 @bp.route("/settings/stores/<int:store_id>", methods=["GET", "POST"])
-@permission_required("staff.manage")
+@permission_required("settings.manage")
 def store(store_id):
     """One connection: webhook URLs per topic, masked secrets, recent deliveries; rotate or test."""
     found = db.session.get(Store, store_id) or abort(404)

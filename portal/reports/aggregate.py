@@ -138,6 +138,8 @@ def where(filters, family: str) -> list:
         value = getattr(filters, name)
         if value is not None:
             conditions.append(columns[name] == value)
+    if filters.stores is not None:
+        conditions.append(columns["store"].in_(filters.stores))
     if filters.tag is not None:
         conditions.append(columns["ticket"].in_(select(TicketTag.ticket_id).where(TicketTag.tag == filters.tag)))
     return conditions

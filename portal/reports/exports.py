@@ -74,7 +74,7 @@ def _months(filters: Filters):
         following = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
         end = min(following - timedelta(days=1), filters.end)
         yield Filters(start=start, end=end, period="custom", store=filters.store, channel=filters.channel,
-                      group=filters.group, agent=filters.agent, tag=filters.tag)
+                      group=filters.group, agent=filters.agent, tag=filters.tag, stores=filters.stores)
         start = end + timedelta(days=1)
 
 

@@ -33,6 +33,8 @@ class Filters:
     group: int | None = None
     agent: int | None = None
     tag: str | None = None
+    # The stores a limited team member sees (None: every store): not a filter they chose, so not in active().
+    stores: tuple[int, ...] | None = None
     messages: tuple = field(default=(), compare=False)
 
     @property
@@ -43,6 +45,11 @@ class Filters:
         """The same filters over the period of the same length just before."""
         return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1),
                        period="custom")
+
+    @property
+    def whole_slices(self) -> bool:
+        """True when the rollups hold these figures: no store limit, or one store chosen within it."""
+        return self.stores is None or self.store is not None
 
     def active(self) -> dict:
         """The dimensions that narrow the tickets: {"store": 2, "tag": "vip"}."""
@@ -167,12 +174,29 @@ def _dimensions(args, problems: list) -> dict:
 
 
 def scoped(filters: Filters, viewer) -> Filters:
-    """An agent who may not see everyone's figures sees their own only."""
-    from portal.permissions import can
+    """An agent who may not see everyone's figures sees their own only; a team member limited to some stores
+    sees those stores' tickets only (another store is dropped with the unknown-store message)."""
+    from portal.permissions import can, store_ids
 
-    if viewer is None or can(viewer, "reports.all"):
+    if viewer is None:
         return filters
-    return replace(filters, agent=viewer.id)
+    limit = store_ids(viewer)
+    if limit is not None:
+        if filters.store is not None and filters.store not in limit:
+            filters = replace(filters, store=None, messages=(*filters.messages, str(UNKNOWN["store"])))
+        only = next(iter(limit)) if len(limit) == 1 else None
+        # One store is its rollup slice; several are read from the facts.
+        filters = replace(filters, stores=tuple(sorted(limit)), store=filters.store or only)
+    return filters if can(viewer, "reports.all") else replace(filters, agent=viewer.id)
+
+
+def store_choices(viewer) -> dict:
+    """{id: name} of the stores `viewer` may filter the reports on (theirs when limited), by name."""
+    from portal.permissions import store_ids
+    from portal.reports import queries
+
+    limit = store_ids(viewer)
+    return {key: name for key, name in queries.store_names().items() if limit is None or key in limit}
 
 
 def for_days(start: date, end: date, **dimensions) -> Filters:

@@ -59,6 +59,8 @@ def topic_names() -> dict:
 def rollup_slice(filters) -> tuple[str, str] | None:
     """(grain, key) of the rollup holding exactly these filters, or None when the facts must be read."""
     active = filters.active()
+    if not filters.whole_slices:
+        return None
     if not active:
         return "all", ""
     if len(active) == 1:
@@ -118,7 +120,8 @@ def histograms_by(filters, unit: str) -> dict[date, Measures]:
 def _buckets(filters, metric: str, *, by_day=False, grain=None, unit="day"):
     """Histogram rows (day?, key?, bucket, count, low, high) of the period, from the rollups or the facts.
     Whole calendar months are read from the monthly rows unless the rows are wanted per day or week."""
-    where = rollup_slice(filters) if grain is None else (grain, None) if set(filters.active()) <= {grain} else None
+    where = rollup_slice(filters) if grain is None else (grain, None) \
+        if filters.whole_slices and set(filters.active()) <= {grain} else None
     if where is None:
         return aggregate.family_buckets(metric, filters.start, filters.end, filters=filters, grain=grain,
                                         by_day=by_day, unit=unit)
@@ -173,15 +176,16 @@ def backlog_before(filters, day: date) -> int:
 def breakdowns(filters, dimensions) -> dict[str, dict[str, Measures]]:
     """{dimension: {key: Measures}} of the period per store, channel, group, agent, topic or tag (counts;
     the agent breakdown also has its first-response histograms). Unfiltered or filtered on that dimension:
-    its rollup; one other filter: the pair rollup; more: the facts."""
+    its rollup; one other filter: the pair rollup; more, or a limit of several stores: the facts."""
     active, out = filters.active(), {}
-    single = [d for d in dimensions if d in ("store", "channel", "group", "topic") and len(active) > 1]
+    facts = len(active) > 1 or not filters.whole_slices
+    single = [d for d in dimensions if d in ("store", "channel", "group", "topic") and facts]
     if len(single) > 1:  # read the facts once for all of them
         out.update(_combos(filters, single))
     for dimension in (d for d in dimensions if d not in out):
-        if set(active) <= {dimension}:
+        if not facts and set(active) <= {dimension}:
             rows = _rollup_breakdown(filters, dimension, aggregate.key_of(active[dimension]) if active else None)
-        elif len(active) == 1:
+        elif not facts:
             (name, value), = active.items()
             rows = _rollup_breakdown(filters, f"{name}:{dimension}", aggregate.key_of(value) + aggregate.SEPARATOR,
                                      prefix=True)

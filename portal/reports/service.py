@@ -285,7 +285,9 @@ def self_service_figures(filters: Filters) -> dict:
     """Help-center searches, article views and votes, deflection, WISMO answers and community answers.
     Store, channel, group, agent and tag do not apply (the help center does not know them)."""
     previous = filters.previous()
-    unfiltered, unfiltered_previous = (Filters(start=f.start, end=f.end, period=f.period) for f in (filters, previous))
+    # The tickets of the viewer's stores only, when they are limited to some.
+    unfiltered, unfiltered_previous = (Filters(start=f.start, end=f.end, period=f.period, stores=f.stores)
+                                       for f in (filters, previous))
     tickets, tickets_before = (_total(queries.daily(f)) for f in (unfiltered, unfiltered_previous))
     current = _self_summary(self_service.totals(filters.start, filters.end), tickets)
     before = _self_summary(self_service.totals(previous.start, previous.end), tickets_before)

@@ -10,7 +10,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.permissions import can
 from portal.reports import exports, pages, queries, service, weekly
-from portal.reports.filters import PERIODS, parse_filters
+from portal.reports.filters import PERIODS, parse_filters, store_choices
 from portal.staff.access import permission_required
 from portal.tickets.web import put_error_on_form
 
@@ -24,8 +24,9 @@ class RecipientsForm(FlaskForm):
 
 
 def _choices() -> dict:
-    """The filter menus: every store, channel, group (and agent, for those who see everyone)."""
-    choices = {"periods": PERIODS, "stores": queries.store_names(), "channels": queries.channel_names(),
+    """The filter menus: the stores the viewer sees, every channel and group (and agent, for those who see
+    everyone)."""
+    choices = {"periods": PERIODS, "stores": store_choices(current_user), "channels": queries.channel_names(),
                "groups": queries.group_names()}
     if can(current_user, "reports.all"):
         choices["agents"] = queries.agent_names()
@@ -65,7 +66,7 @@ def export(name):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@permission_required("reports.all")
+@permission_required("settings.manage")
 def settings():
     """Who gets the weekly report by mail."""
     form = RecipientsForm()

@@ -29,7 +29,7 @@ def send_attachment(ticket, attachment_id: int, *, include_notes: bool):
     message = attachment.message if attachment else None
     if message is None or message.ticket_id != ticket.id or (message.is_note and not include_notes):
         abort(404)
-    return send_stored_file(files.path_of(attachment), content_type=attachment.content_type,
+    return send_stored_file(files.key_of(attachment), content_type=attachment.content_type,
                             download_name=attachment.original_name, private=True)
 
 

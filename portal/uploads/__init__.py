@@ -1,1 +1,1 @@
-"""Uploaded files: editor images stored under instance/uploads and served with safe headers."""
+"""Uploaded files: editor images and ticket attachments in one store (storage.py), served with safe headers."""

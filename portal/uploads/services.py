@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.i18n import format_file_size
 from portal.kb.models import Upload
 from portal.uploads.filetypes import check_file, clean_filename
+from portal.uploads.storage import StorageUnavailable, get_storage
 
 STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:png|jpg|gif|webp)")
 _ALT_NOISE = re.compile(r"[\[\]\\()<>`*_#!\s]+")
@@ -20,7 +21,8 @@ _ALT_NOISE = re.compile(r"[\[\]\\()<>`*_#!\s]+")
 def store_image(*, stream, filename: str, actor=None) -> Upload:
     """Check and store an image under a random name; raises ValidationError(field="file") naming the file.
 
-    Reads at most UPLOAD_MAX_BYTES + 1 bytes from `stream`; the file is written before the flush.
+    Reads at most UPLOAD_MAX_BYTES + 1 bytes from `stream`; the file is stored before the flush
+    (StorageUnavailable(field="file") when the bucket cannot take it).
     """
     filename = clean_filename(filename, default="image")
     limit = current_app.config["UPLOAD_MAX_BYTES"]
@@ -32,11 +34,12 @@ def store_image(*, stream, filename: str, actor=None) -> Upload:
                               field="file")
     found = check_file(data, filename, allowed=set(current_app.config["UPLOAD_IMAGE_TYPES"]), field="file",
                        refused_message=_("Only PNG, JPEG, GIF and WebP images can be uploaded."))
-    folder = current_app.config["UPLOAD_PATH"]
-    os.makedirs(folder, exist_ok=True)
     stored_name = f"{secrets.token_hex(16)}.{found.extension}"
-    with open(os.path.join(folder, stored_name), "xb") as fh:
-        fh.write(data)
+    try:
+        get_storage().save(stored_name, data, found.content_type)
+    except StorageUnavailable as exc:
+        exc.field = "file"
+        raise
     upload = Upload(stored_name=stored_name, original_name=filename, content_type=found.content_type,
                     size=len(data), uploader_id=getattr(actor, "id", None))
     db.session.add(upload)
@@ -44,15 +47,14 @@ def store_image(*, stream, filename: str, actor=None) -> Upload:
     return upload
 
 
-def find_upload(stored_name: str) -> tuple[Upload, str]:
-    """The upload record and its file path for a public name; NotFound for anything else."""
+def find_upload(stored_name: str) -> Upload:
+    """The upload record for a public name (its storage key); NotFound for anything else."""
     if not STORED_NAME.fullmatch(stored_name or ""):
         raise NotFound(_("No such file."))
     upload = db.session.scalar(select(Upload).where(Upload.stored_name == stored_name))
-    path = os.path.join(current_app.config["UPLOAD_PATH"], stored_name)
-    if upload is None or not os.path.isfile(path):
+    if upload is None:
         raise NotFound(_("No such file."))
-    return upload, path
+    return upload
 
 
 def markdown_for(upload: Upload, url: str) -> str:

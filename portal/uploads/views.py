@@ -8,6 +8,7 @@ from portal.extensions import db
 from portal.staff.access import permission_required
 from portal.uploads import services
 from portal.uploads.serving import send_stored_file
+from portal.uploads.storage import StorageUnavailable
 
 bp = Blueprint("uploads", __name__)
 
@@ -21,9 +22,9 @@ def upload():
         return jsonify(error=_("Choose an image file to upload.")), 400
     try:
         stored = services.store_image(stream=file.stream, filename=file.filename or "", actor=current_user)
-    except ValidationError as exc:
+    except (ValidationError, StorageUnavailable) as exc:
         db.session.rollback()
-        return jsonify(error=exc.message, field=exc.field), 400
+        return jsonify(error=exc.message, field=exc.field), exc.status
     db.session.commit()
     url = url_for("uploads.serve", name=stored.stored_name)
     return jsonify(url=url, markdown=services.markdown_for(stored, url)), 201
@@ -32,6 +33,6 @@ def upload():
 @bp.route("/uploads/<name>")
 def serve(name):
     """Serve an uploaded image with its recorded type; nothing else, never sniffed."""
-    stored, path = services.find_upload(name)
-    return send_stored_file(path, content_type=stored.content_type, download_name=stored.original_name,
+    stored = services.find_upload(name)
+    return send_stored_file(stored.stored_name, content_type=stored.content_type, download_name=stored.original_name,
                             private=False)

@@ -12,7 +12,7 @@ from portal.webhooks.forms import EVENT_LABELS, SubscriptionForm
 from portal.webhooks.models import DeliveryStatus
 
 bp = Blueprint("webhooks", __name__, url_prefix="/staff/settings/webhooks")
-manage_required = permission_required("staff.manage")
+manage_required = permission_required("settings.manage")
 STATUS_LABELS = {
     DeliveryStatus.PENDING: lambda: _("waiting"), DeliveryStatus.RETRYING: lambda: _("retry scheduled"),
     DeliveryStatus.DELIVERED: lambda: _("delivered"), DeliveryStatus.FAILED: lambda: _("failed"),

@@ -50,3 +50,24 @@ def test_bad_filters_unknown_reports_and_missing_scope_are_4xx_with_a_reason(api
     other = token(data["manager"], "tickets:read")
     assert error_of(api.get("/reports/volume", token=other))["code"] == "insufficient_scope"
     assert api.get("/reports/volume").status_code == 401
+
+
+def test_a_store_limited_reader_of_everyones_reports_gets_their_stores_only(api, token, data):
+    from portal.accounts import roles
+    from tests.factories import make_agent
+
+    lead = make_agent(name="Lee Lead", email="lead@example.com")
+    role = roles.create_role(actor=data["manager"], name="Store lead",
+                             permissions=["tickets.work", "reports.view", "reports.all", "api.use"])
+    roles.set_member_access(actor=data["manager"], user=lead, role_id=role.id, store_ids=[data["store1"].id])
+    db.session.commit()
+    secret = token(lead, "reports:read")
+    report = api.get(f"/reports/volume?{WEEK}", token=secret).get_json()
+    assert report["summary"]["created"]["value"] == 1 and report["summary"]["solved"]["value"] == 2
+    assert report["summary"]["backlog"]["value"] == 0 and report["filters"]["store"] == data["store1"].id
+    assert {item["label"]: item["created"] for item in report["breakdowns"]["store"]} == {"Shop one": 1}
+    other = api.get(f"/reports/volume?{WEEK}&store={data['store2'].id}", token=secret)
+    assert other.status_code == 422
+    assert error_of(other)["message"] == "There is no such store; showing every store."
+    agents = api.get(f"/reports/agents?{WEEK}", token=secret).get_json()["agents"]
+    assert {row["name"]: row["solved"] for row in agents if row["solved"]} == {"Alice Agent": 2}

@@ -77,3 +77,39 @@ def test_odd_input_gets_a_clear_answer_never_a_500(client, login, runner, world)
         assert result.exit_code == 1 and result.output.count("\n") == 1, (value, result.output)
     db.session.expire_all()
     assert db.session.get(User, world.alice.id).email == "alice@example.com"
+
+
+def _custom_role(agent, *permissions):
+    from portal.accounts import roles
+
+    manager = make_agent(role=Role.MANAGER, email="boss@example.com")
+    role = roles.create_role(actor=manager, name="Privacy desk", permissions=list(permissions))
+    roles.set_member_access(actor=manager, user=agent, role_id=role.id, store_ids=[])
+    db.session.commit()
+
+
+def test_an_agent_whose_custom_role_runs_gdpr_exports_and_erases(client, login, world):
+    _custom_role(world.agent, "tickets.work", "gdpr.run")
+    login("agent@example.com")
+    assert 'href="/staff/gdpr"' in client.get("/staff/").get_data(as_text=True)
+    export = client.post("/staff/gdpr/export", data={"export-email": "bob@example.com"})
+    assert export.mimetype == "application/zip"
+    done = client.post("/staff/gdpr/erase", data={"erase-email": "alice@example.com", "erase-confirm": "y"},
+                       follow_redirects=True)
+    assert "alice@example.com is erased" in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, world.alice.id).email != "alice@example.com"
+    actions = {(e.action, e.actor_email) for e in db.session.scalars(select(AuditEvent))}
+    assert {("gdpr.exported", "agent@example.com"), ("gdpr.erased", "agent@example.com")} <= actions
+
+
+def test_an_agent_whose_custom_role_lacks_gdpr_changes_nothing(client, login, world):
+    _custom_role(world.agent, "tickets.work", "orders.payments")
+    login("agent@example.com")
+    for method, url, data in STAFF_URLS:
+        response = getattr(client, method)(url, data=data)
+        assert response.status_code == 404, url
+        assert response.mimetype != "application/zip"
+    db.session.expire_all()
+    assert db.session.get(User, world.alice.id).email == "alice@example.com"
+    assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("gdpr.%"))).all()

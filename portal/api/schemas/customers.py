@@ -36,7 +36,8 @@ class OrderSummary(Out):
     customer_name: str
     status: Literal["placed", "authorized", "partially_paid", "payment_failed", "paid", "shipped", "delivered",
                     "cancelled", "refunded"]
-    financial_status: str
+    financial_status: str | None = Field(description="The payment state; null unless the token's user may see "
+                                                      "payments and refunds.")
     fulfillment_status: str
     total: Money
     placed_at: UtcTime
@@ -111,7 +112,7 @@ class OrderDetail(OrderSummary):
     billing_address: dict
     items: list[OrderItem]
     shipments: list[Shipment]
-    refunds: list[Refund]
+    refunds: list[Refund] | None = Field(description="Null unless the token's user may see payments and refunds.")
     deleted: bool = Field(description="Deleted in the shop (kept here for its tickets).")
 
 

@@ -29,7 +29,8 @@ def _record(customer_id) -> Contact:
 def _detail(call, contact) -> dict:
     data = present.customer(contact, queries.account_of(contact))
     data["tickets"] = [present.ticket(t) for t in queries.tickets_for(contact, call.user, limit=50)]
-    data["orders"] = [present.order_summary(o) for o in queries.orders_of(contact, limit=20, viewer=call.user)]
+    data["orders"] = [present.order_summary(o, payments=call.can("orders.payments"))
+                      for o in queries.orders_of(contact, limit=20, viewer=call.user)]
     return data
 
 

@@ -44,20 +44,22 @@ def list_orders(call):
     """List orders, newest first.
 
     `q` searches as the desk does and answers one page (no cursor); the other filters combine."""
-    q = call.query
+    q, payments = call.query, call.can("orders.payments")
     if q.q:
-        return {"data": [present.order_summary(o) for o in queries.search(q.q, limit=q.limit, viewer=call.user)], "next_cursor": None}
+        found = queries.search(q.q, limit=q.limit, viewer=call.user)
+        return {"data": [present.order_summary(o, payments=payments) for o in found], "next_cursor": None}
     query = (select(Order).where(*_conditions(q, call))
              .options(joinedload(Order.store), selectinload(Order.shipments), selectinload(Order.refunds)))
     rows, cursor = keyset(query, Order, ("id",), (int,), cursor=q.cursor, limit=q.limit, descending=True)
-    return {"data": [present.order_summary(o) for o in rows], "next_cursor": cursor}
+    return {"data": [present.order_summary(o, payments=payments) for o in rows], "next_cursor": cursor}
 
 
 @bp.get("/orders/<int:order_id>")
 @operation(scope="orders:read", operation_id="getOrder", tag=TAG, response=schemas.OrderDetail, errors=(404,))
 def get_order(call, order_id):
-    """Show an order with its items, shipments and refunds."""
+    """Show an order with its items, shipments and refunds (payment state and refunds are null unless the
+    token's user may see payments)."""
     order = queries.order_by_id(order_id, viewer=call.user)
     if order is None:
         raise ApiError(404, _("We could not find that order."))
-    return present.order(order)
+    return present.order(order, payments=call.can("orders.payments"))

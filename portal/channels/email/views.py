@@ -21,7 +21,7 @@ from portal.tickets.models import TicketGroup
 from portal.tickets.web import put_error_on_form
 
 bp = Blueprint("mailboxes", __name__)
-manage_required = permission_required("staff.manage")
+manage_required = permission_required("settings.manage")
 FIELDS = ("name", "address", "from_name", "imap_host", "imap_port", "imap_security", "imap_username",
           "imap_password", "imap_folder", "processed_action", "processed_folder", "enabled")
 

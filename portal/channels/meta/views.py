@@ -16,7 +16,7 @@ from portal.tickets.models import TicketGroup
 from portal.tickets.web import put_error_on_form
 
 bp = Blueprint("meta", __name__)
-manage_required = permission_required("staff.manage")
+manage_required = permission_required("settings.manage")
 
 
 def _form(kind: str, account=None):

@@ -19,7 +19,7 @@ from portal.tickets.web import put_error_on_form
 
 bp = Blueprint("phone", __name__)
 work_required = permission_required("tickets.work")
-manage_required = permission_required("staff.manage")
+manage_required = permission_required("settings.manage")
 OUTCOMES = {"new_ticket": _l("New phone ticket"), "reply": _l("Added to the caller's conversation"),
             "note": _l("Filed on the caller's open ticket"), "recorded": _l("Event recorded"),
             "ignored": _l("Ignored (no caller number)")}

@@ -17,9 +17,10 @@ from portal.extensions import csrf, db
 from portal.staff.access import permission_required
 from portal.tickets.models import Ticket, TicketGroup
 from portal.tickets.web import put_error_on_form
+from portal.uploads.storage import StorageUnavailable
 
 bp = Blueprint("sms", __name__)
-manage_required = permission_required("staff.manage")
+manage_required = permission_required("settings.manage")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 OUTCOMES = {"new_ticket": _l("New ticket"), "reply": _l("Added to the open ticket"), "duplicate": _l("Duplicate"),
             "opt_out": _l("Opted out (STOP)"), "opt_in": _l("Opted in again (START)"),
@@ -122,10 +123,15 @@ def _receive(account, fields) -> None:
     try:
         services.receive_message(account, fields)
         return
+    except StorageUnavailable as exc:  # the media could not be stored: 503, so the provider tries again
+        db.session.rollback()
+        raise Rejected(503, "storage_unavailable", exc.message) from None
     except (IntegrityError, DomainError):
         db.session.rollback()
     try:
         services.receive_message(webhooks.account_for(account.id, services.KIND), fields)
+    except StorageUnavailable as exc:
+        raise Rejected(503, "storage_unavailable", exc.message) from None
     except DomainError as exc:  # a message the desk cannot take
         raise Rejected(422, "refused", exc.message) from None
 
