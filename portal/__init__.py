@@ -11,7 +11,7 @@ from portal.forum import services as forum_services
 from portal.orders import linking as order_linking
 from portal.orders import services as order_services
 from portal.tickets import services as ticket_services
-from portal.extensions import babel, csrf, db, login_manager, migrate
+from portal.extensions import babel, csrf, db, login_manager
 
 
 class PortalFlask(Flask):
@@ -26,8 +26,11 @@ class PortalFlask(Flask):
         return super().create_url_adapter(request)
 
 
-def create_app(overrides=None):
-    """Build the app: configuration, extensions, blueprints, error handlers, CLI."""
+def create_app(overrides=None, *, worker=False):
+    """Build the app: configuration, extensions, blueprints, error handlers, CLI.
+
+    worker=True builds `portal worker`'s app: the same, less the CLI and the migrations, and each
+    blueprint registered on its first url_for (portal/blueprints.py), to keep the worker's memory small."""
     app = PortalFlask(
         __name__,
         template_folder="../templates",
@@ -36,12 +39,17 @@ def create_app(overrides=None):
         instance_path=_instance_path(overrides),
     )
     load_config(app, overrides)
+    if worker:
+        # No compiled-SQL cache: jobs run a few hundred different statements, rarely; cached, they held 11 MB.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"query_cache_size": 0, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     register_extensions(app)
-    register_blueprints(app)
+    register_blueprints(app, on_demand=worker)
     register_search_sources()
     register_job_handlers()
     errors_http.init_app(app)
-    register_cli(app)
+    if not worker:
+        register_migrations(app)
+        register_cli(app)
     return app
 
 
@@ -56,7 +64,6 @@ def register_extensions(app):
     inputs.init_app(app)  # before the blueprints: rules pick their `<int:...>` converter when added
     database.init_app(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     csrf.init_app(app)
     http_security.init_app(app)
     login_manager.init_app(app)
@@ -78,51 +85,24 @@ def register_extensions(app):
     forum_services.init_app(app)
 
 
-def _migrations_dir():
+def register_migrations(app):
+    """`flask db` on the migrations folder (alembic, imported here: 8 MB the worker does without)."""
     from pathlib import Path
 
-    return str(Path(__file__).parent / "migrations")
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
 
 
-def register_blueprints(app):
-    from portal.accounts.security_views import bp as security_bp
-    from portal.accounts.views import bp as accounts_bp
-    from portal.accounts.role_views import bp as roles_bp
-    from portal.audit.views import bp as audit_bp
-    from portal.kb.staff_views import bp as kb_staff_bp
-    from portal.kb.views import bp as help_bp
-    from portal.portal_home.views import bp as portal_bp
-    from portal.site.views import bp as site_bp
-    from portal.staff.views import bp as staff_bp
-    from portal.tickets.admin_views import bp as desk_admin_bp
-    from portal.tickets.contact_views import bp as contact_bp
-    from portal.tickets.portal_views import bp as portal_tickets_bp
-    from portal.tickets.signature_views import bp as agent_settings_bp
-    from portal.tickets.staff_views import bp as staff_tickets_bp
-    from portal.forum.moderation_views import bp as forum_mod_bp
-    from portal.forum.views import bp as forum_bp
-    from portal.orders.hooks_views import bp as hooks_bp
-    from portal.orders.staff_views import bp as staff_orders_bp
-    from portal.orders.views import bp as orders_bp
-    from portal.uploads.views import bp as uploads_bp
-    from portal.jobs.views import bp as jobs_bp
-    from portal.channels.email.views import bp as mailboxes_bp
-    from portal.api.v1 import bp as api_v1_bp
-    from portal.api.views import bp as api_tokens_bp
-    from portal.gdpr.views import bp as gdpr_bp
-
+def register_blueprints(app, *, on_demand=False):
+    from portal import blueprints
     from portal.audit import requests as audit_requests
 
     audit_requests.init_app(app)
-    for blueprint in (security_bp, audit_bp, roles_bp):
-        app.register_blueprint(blueprint)
-    for blueprint in (site_bp, accounts_bp, help_bp, portal_bp, staff_bp, kb_staff_bp, uploads_bp, contact_bp,
-                      portal_tickets_bp, staff_tickets_bp, desk_admin_bp, agent_settings_bp, hooks_bp,
-                      orders_bp, staff_orders_bp, forum_bp, forum_mod_bp, jobs_bp, mailboxes_bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(api_v1_bp)  # /api/v1 and its resources (nested blueprints)
-    app.register_blueprint(api_tokens_bp)
-    app.register_blueprint(gdpr_bp)  # /portal/privacy and /staff/gdpr
+    if on_demand:
+        blueprints.register_on_demand(app)
+    else:
+        blueprints.register_all(app)
 
 
 def register_search_sources():

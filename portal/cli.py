@@ -14,10 +14,25 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 
 def main():
+    if sys.argv[1:2] == ["worker"]:
+        return run_worker(sys.argv[2:])
     from portal import create_app
 
     cli = FlaskGroup(create_app=lambda: create_app(), help="Comptoir, the support site for online shops.")
     cli.main(prog_name="portal")
+
+
+def run_worker(args):
+    """`portal worker` on the worker's app (create_app(worker=True)), without the other commands: loading
+    them (and the `flask db` plugin, alembic) would cost the long-running worker memory it never uses."""
+    from flask.cli import load_dotenv
+
+    from portal import create_app
+    from portal.jobs.cli import worker_command
+
+    load_dotenv()  # what FlaskGroup does first
+    with create_app(worker=True).app_context():
+        worker_command.main(args=args, prog_name="portal worker")
 
 
 def upgrade_database():

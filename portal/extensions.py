@@ -2,7 +2,6 @@
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_mail import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -25,5 +24,4 @@ db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 mail = Mail()
 csrf = CSRFProtect()
-migrate = Migrate()
 babel = Babel()

@@ -18,6 +18,8 @@ import nh3
 from markdown.extensions.toc import slugify
 from markupsafe import Markup
 
+from portal.imports import without
+
 __all__ = ["render_markdown", "render_markdown_toc", "markdown_to_text"]
 
 EXTERNAL_REL = "nofollow noopener"
@@ -78,9 +80,11 @@ def _markdown() -> markdown.Markdown:
     """Per-thread Markdown instance: instances are stateful and not thread-safe."""
     md = getattr(_local, "md", None)
     if md is None:
-        md = _local.md = markdown.Markdown(
-            extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS
-        )
+        # fenced_code imports pygments (4.5 MB) for the codehilite extension, which is not in _EXTENSIONS.
+        with without("pygments"):
+            md = _local.md = markdown.Markdown(
+                extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS
+            )
     return md.reset()
 
 

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal.extensions import db
-from portal.jobs import queries, queue, services
+from portal.jobs import memory, queries, queue, services
 from portal.jobs.models import Job, JobStatus
 
 jobs_cli = AppGroup("jobs", help="Background jobs: list and retry.")
@@ -29,6 +29,7 @@ def worker_command(threads):
     db.session.commit()
     db.session.remove()
     click.echo(f"worker: {mode} queue, {recovered} job(s) handed over again", err=True)
+    memory.release_after_tasks(queue.huey, app)
     consumer = queue.huey.create_consumer(workers=threads or app.config["WORKER_THREADS"], worker_type="thread",
                                           periodic=True, check_worker_health=True)
     consumer.run()

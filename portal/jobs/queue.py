@@ -4,8 +4,28 @@ Storage is opened on first use, not when the app is built (nothing touches disk 
 """
 import os
 
-from huey import Huey
-from huey.storage import RedisStorage, SqliteStorage
+from portal.imports import without
+
+# huey's storage module imports the Redis and PostgreSQL clients when they are installed: 17 MB in every
+# process, for a queue that is SQLite unless QUEUE_URL says Redis (_redis_storage adds the client then).
+with without("redis", "psycopg"):
+    import huey.storage  # noqa: F401
+
+from huey import Huey  # noqa: E402
+from huey.storage import SqliteStorage  # noqa: E402
+
+
+def _redis_storage(name: str, url: str):
+    """huey's RedisStorage, with the client left out when huey was imported (above)."""
+    import redis
+    from huey import storage
+
+    if storage.Redis is None:
+        storage.ConnectionPool, storage.Redis = redis.ConnectionPool, redis.Redis
+        storage.ConnectionError, storage.TimeoutError = redis.exceptions.ConnectionError, redis.exceptions.TimeoutError
+        storage.RedisStorage.redis_client = redis.Redis
+    return storage.RedisStorage(name, url=url)
+
 
 class QueueStorage(SqliteStorage):
     """huey's SQLite storage with synchronous=NORMAL (WAL): a crash of the process loses nothing, and a power
@@ -46,7 +66,7 @@ def ensure_storage() -> str:
         huey.storage = huey.get_immediate_storage()
     elif _settings["mode"] == "redis":
         huey._immediate = False
-        huey.storage = RedisStorage(huey.name, url=_settings["url"])
+        huey.storage = _redis_storage(huey.name, _settings["url"])
     else:
         huey._immediate = False
         path = _settings["url"].removeprefix("sqlite:///")

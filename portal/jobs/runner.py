@@ -2,12 +2,13 @@
 import logging
 
 from flask import current_app, has_app_context
-from huey import crontab
 
 from portal.extensions import db
 from portal.jobs import services
 from portal.jobs.models import Job
-from portal.jobs.queue import huey
+from portal.jobs.queue import huey  # first: it imports huey without the Redis client
+
+from huey import crontab  # noqa: E402
 
 log = logging.getLogger("portal.jobs")
 _app = {"app": None}

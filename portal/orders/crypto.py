@@ -2,12 +2,13 @@
 import base64
 import hashlib
 
-from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 
 
-def _fernet() -> Fernet:
+def _fernet():
     """ORDERS_ENCRYPTION_KEY when set (a Fernet key), else a key derived from SECRET_KEY."""
+    from cryptography.fernet import Fernet  # on first use: cryptography is 6 MB the worker rarely needs
+
     key = current_app.config.get("ORDERS_ENCRYPTION_KEY")
     if not key:
         digest = hashlib.sha256(b"comptoir.orders.secrets:" + current_app.config["SECRET_KEY"].encode()).digest()
@@ -22,6 +23,8 @@ def encrypt(value: str | None) -> str | None:
 def decrypt(token: str | None) -> str | None:
     if not token:
         return None
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:

@@ -7,27 +7,28 @@ default), `SqliteSearchIndex` (SQLite FTS5, for large communities) and `Postgres
 SEARCH_BACKEND. All are plain Python, usable from the CLI or a script without a Flask app.
 """
 from collections.abc import Mapping
+from importlib import import_module
 
 from flask import current_app
 
 from .generations import SearchIndexBusy
 from .results import SearchHit, SearchResults
-from .sqlite_backend import SqliteSearchIndex
 from .whoosh_backend import SearchIndex
 
 
 class _Backends(Mapping):
-    """Backend name -> index class. The PostgreSQL one (and with it the PostgreSQL driver, some 20 MB) is
-    imported only when a site chooses it."""
+    """Backend name -> index class. The SQLite FTS5 one (2 MB) and the PostgreSQL one (and with it the
+    PostgreSQL driver, some 20 MB) are imported only when a site chooses them."""
 
-    _loaded = {"whoosh": SearchIndex, "sqlite": SqliteSearchIndex}
+    _loaded = {"whoosh": SearchIndex}
+    _modules = {"sqlite": (".sqlite_backend", "SqliteSearchIndex"),
+                "postgresql": (".postgres_backend", "PostgresSearchIndex")}
     _names = ("whoosh", "sqlite", "postgresql")
 
     def __getitem__(self, name):
-        if name == "postgresql" and name not in self._loaded:
-            from .postgres_backend import PostgresSearchIndex
-
-            self._loaded[name] = PostgresSearchIndex
+        if name in self._modules and name not in self._loaded:
+            module, attribute = self._modules[name]
+            self._loaded[name] = getattr(import_module(module, __name__), attribute)
         return self._loaded[name]
 
     def __iter__(self):
@@ -41,6 +42,8 @@ BACKENDS = _Backends()
 
 
 def __getattr__(name):
+    if name == "SqliteSearchIndex":
+        return BACKENDS["sqlite"]
     if name == "PostgresSearchIndex":
         return BACKENDS["postgresql"]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
