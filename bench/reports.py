@@ -248,6 +248,7 @@ def main(argv=None):
     parser.add_argument("--searches", type=int, default=300_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-rebuild", action="store_true", help="reuse the rollups of an earlier run")
+    parser.add_argument("--only", help="time only the pages whose name contains this text (e.g. channel+group)")
     args = parser.parse_args(argv)
 
     app, meta, _folder = prepare(args.tickets, args.seed, args.searches)
@@ -255,7 +256,8 @@ def main(argv=None):
         built = rebuild(app)
         print(f"\nrebuild: {built['tickets']:,} tickets -> {built['day_rows']:,} rollup rows in {built['seconds']:.0f} s")
     clients = {"manager": common.log_in(app, MANAGER), "agent": common.log_in(app, AGENT)}
-    results = [measure(app, clients, s, args.runs) for s in scenarios(app)]
+    chosen = [s for s in scenarios(app) if not args.only or args.only in s["page"]]
+    results = [measure(app, clients, s, args.runs) for s in chosen]
     print(f"\nReports: {meta['tickets']:,} tickets (seed {meta['seed']}), {args.runs} runs per page, Flask test client, "
           "one warm process, SQLite\n")
     print(common.header(COLUMNS) + f"  verdict (p95 < {GOAL_MS:g} ms)")

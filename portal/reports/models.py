@@ -12,6 +12,16 @@ from portal.extensions import db
 from portal.models_base import utcnow
 
 
+# What the "_by_channel" indexes hold after (channel, group_id): the day, then the columns the sums read.
+CREATED_COLUMNS = ("created_day", "store_id", "assignee_id", "topic", "sla_first", "sla_resolution",
+                   "sla_next_breached", "wismo", "wismo_replied")
+SOLVED_COLUMNS = ("solved_day", "created_day", "store_id", "assignee_id", "topic", "replies", "reopens",
+                  "resolution_bucket", "resolution_seconds")  # the creation day second: the backlog's range
+FIRST_REPLY_COLUMNS = ("first_reply_day", "store_id", "first_replier_id", "topic", "frt_bucket", "frt_seconds")
+CSAT_COLUMNS = ("csat_day", "store_id", "csat_agent_id", "topic", "csat_rating")
+REPLY_COLUMNS = ("day", "store_id", "agent_id", "topic", "replies")
+
+
 class ReportTicket(db.Model):
     """A ticket as the reports count it: its dimensions, its days and its measures (times in business
     seconds of its calendar). Merged-away tickets have none."""
@@ -48,7 +58,8 @@ class ReportTicket(db.Model):
     wismo_replied: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # One covering index per kind of day: a period's figures under any filters are read from the index alone
-    # (the tag filter joins ticket_tag on the ticket id every index holds).
+    # (the tag filter joins ticket_tag on the ticket id every index holds). The "_by_channel" twins lead with
+    # channel and group, so a page filtered on both reads only their rows of the period, not every ticket's.
     __table_args__ = (
         Index("ix_report_ticket_created", "created_day", "channel", "group_id", "store_id", "assignee_id", "topic",
               "sla_first", "sla_resolution", "sla_next_breached", "wismo", "wismo_replied"),
@@ -58,6 +69,9 @@ class ReportTicket(db.Model):
               "first_replier_id", "topic", "frt_bucket", "frt_seconds"),
         Index("ix_report_ticket_csat", "csat_day", "channel", "group_id", "store_id", "csat_agent_id", "topic",
               "csat_rating"),
+        *(Index(f"ix_report_ticket_{name}_by_channel", "channel", "group_id", *columns) for name, columns in (
+            ("created", CREATED_COLUMNS), ("solved", SOLVED_COLUMNS), ("first_reply", FIRST_REPLY_COLUMNS),
+            ("csat", CSAT_COLUMNS))),
     )
 
 
@@ -77,7 +91,8 @@ class ReportReply(db.Model):
     topic: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (Index("ix_report_reply_day", "day", "channel", "group_id", "store_id", "agent_id", "topic",
-                            "replies"),)
+                            "replies"),
+                      Index("ix_report_reply_by_channel", "channel", "group_id", *REPLY_COLUMNS))
 
 
 class ReportDay(db.Model):

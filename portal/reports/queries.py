@@ -1,8 +1,9 @@
 """The read side of the ticket reports: per-day measures, the backlog and breakdowns for given filters.
 
 Where the figures come from: no filter, or one (store, channel, group, agent or tag), reads the daily
-rollups of that slice (one row per day); two filters or more read the fact rows of the period
-(aggregate.collect), as do breakdowns under a filter. Names of stores, groups and agents come from here.
+rollups of that slice (one row per day); two filters read the counts the pair rollup holds from it and
+the rest (surveys, replies, durations) from the fact rows of the period; more filters read the facts only,
+as do breakdowns under a filter. Names of stores, groups and agents come from here.
 """
 from datetime import date
 
@@ -13,7 +14,7 @@ from portal.reports import aggregate
 from portal.reports.aggregate import Measures
 from portal.reports.filters import month_segments
 from portal.reports.models import ReportDay, ReportHistogram, ReportTicket
-from portal.reports.writing import MONTHLY
+from portal.reports.writing import MONTHLY, PAIRS, families_of
 
 T = ReportTicket.__table__.c
 
@@ -69,6 +70,18 @@ def rollup_slice(filters) -> tuple[str, str] | None:
     return None
 
 
+def pair_slice(filters) -> tuple[str, str] | None:
+    """(pair grain, key) of the rollup holding exactly two filters, or None. A pair rollup holds tickets
+    created and solved only (everything when its second half is the agent): writing.families_of."""
+    active = filters.active()
+    if not filters.whole_slices or len(active) != 2:
+        return None
+    (first, one), (second, other) = active.items()
+    if f"{first}:{second}" not in PAIRS:
+        return None
+    return f"{first}:{second}", aggregate.key_of(one) + aggregate.SEPARATOR + aggregate.key_of(other)
+
+
 def source(filters) -> str:
     return "rollups" if rollup_slice(filters) else "facts"
 
@@ -81,8 +94,12 @@ def _fold_buckets(rows, target_of) -> None:
 
 
 def daily(filters) -> dict[date, Measures]:
-    """{day: Measures} of counts over the filters' period (days without activity are absent)."""
+    """{day: Measures} of counts over the filters' period (days without activity are absent): the rollup of
+    the slice, and for two filters the facts of what their pair rollup does not hold."""
     out, where = {}, rollup_slice(filters)
+    in_rollup = aggregate.FAMILIES if where else ()
+    if where is None and (where := pair_slice(filters)):
+        in_rollup = families_of(where[0])
 
     def day(value):
         found = out.get(value)
@@ -95,10 +112,9 @@ def daily(filters) -> dict[date, Measures]:
         for row in db.session.execute(select(ReportDay.__table__).where(
                 ReportDay.grain == grain, ReportDay.key == key, ReportDay.day.between(filters.start, filters.end))):
             day(row.day).add_counts(row._mapping)
-    else:
-        for family in aggregate.FAMILIES:
-            for row in aggregate.family_sums(family, filters.start, filters.end, filters=filters):
-                day(row.day).add_counts(row._mapping)
+    for family in (f for f in aggregate.FAMILIES if f not in in_rollup):
+        for row in aggregate.family_sums(family, filters.start, filters.end, filters=filters):
+            day(row.day).add_counts(row._mapping)
     return out
 
 
@@ -155,7 +171,7 @@ def histograms(filters) -> Measures:
 
 def backlog_before(filters, day: date) -> int:
     """Tickets created before `day` and not solved before it."""
-    where = rollup_slice(filters)
+    where = rollup_slice(filters) or pair_slice(filters)
     if where is not None:
         grain, key = where
         created, solved = db.session.execute(

@@ -18,7 +18,8 @@ PAIRS = tuple(f"{f}:{b}" for f in FILTERABLE for b in BREAKDOWN if f != b)
 MONTHLY = "@month"  # suffix of the metric of a histogram row that holds a whole calendar month
 
 
-def _families(grain: str):
+def families_of(grain: str):
+    """The families a grain's report_day rows hold: a pair's are tickets created and solved only."""
     if ":" in grain and not grain.endswith(":agent"):
         return ("created", "solved")
     return tuple(FAMILIES)
@@ -28,7 +29,7 @@ def rollup_rows(start: date, end: date) -> tuple[list[dict], list[dict]]:
     """(report_day rows, report_histogram rows) of the days [start, end], computed from the facts."""
     cells = {}
     for grain in ("all", *DIMENSIONS, *PAIRS):
-        for family in _families(grain):
+        for family in families_of(grain):
             for row in family_sums(family, start, end, grain=grain):
                 cell = cells.setdefault((row.day, grain, row.key), dict.fromkeys(COUNTS, 0))
                 for name, value in row._mapping.items():
