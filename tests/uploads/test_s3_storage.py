@@ -6,6 +6,7 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -139,6 +140,7 @@ def test_a_mail_carrying_an_attachment_reads_it_from_the_bucket(app, client, log
     assert b"mug.png" in raw and base64.b64encode(PNG)[:40] in raw
 
 
+@pytest.mark.sqlite_only  # `portal backup` is the embedded default's; PostgreSQL sites use pg_dump
 def test_backup_says_the_uploads_live_in_the_bucket_and_leaves_them_out(app, client, login, runner, tmp_path):
     import tarfile
 
