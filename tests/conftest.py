@@ -121,10 +121,8 @@ def make_app(tmp_path, template_db):
         _postgres.drop(marker.read_text())
 
 
-@pytest.fixture
-def app(make_app):
-    app = make_app()
-
+def serve_in_context(app):
+    """Yield `app` inside its app context, as the `app` fixture does, and tidy up after."""
     @app.before_request
     def fresh_g():
         # Requests share the test's app context; start each with an empty `g` as a real request would.
@@ -137,6 +135,11 @@ def app(make_app):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    yield from serve_in_context(make_app())
 
 
 @pytest.fixture

@@ -2,19 +2,15 @@
 import pytest
 
 from portal.extensions import db
-from portal.reports import rollups
 from tests.api.conftest import error_of
-from tests.reports.helpers import desk
+from tests.reports.helpers import refreshed_desk
 
 WEEK = "period=custom&from=2026-11-09&to=2026-11-15"
 
 
 @pytest.fixture
 def data(app, clock):
-    made = desk(clock)
-    rollups.refresh()
-    db.session.commit()
-    return made
+    return refreshed_desk(clock)
 
 
 def test_a_manager_reads_the_weeks_volume_with_the_previous_week(api, token, data):

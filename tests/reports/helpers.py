@@ -100,3 +100,13 @@ def week(**dimensions):
 
 def days(start, count):
     return [start + timedelta(days=i) for i in range(count)]
+
+
+def refreshed_desk(clock) -> dict:
+    """The desk with its facts and rollups computed by the worker's refresh (the `data` fixtures)."""
+    from portal.reports import rollups
+
+    made = desk(clock)
+    rollups.refresh()
+    db.session.commit()
+    return made

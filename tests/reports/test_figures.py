@@ -7,17 +7,12 @@ from portal.errors import PermissionDenied
 from portal.reports import rollups, service
 from portal.reports.filters import for_days
 from portal.reports.histogram import Histogram
-from tests.reports.helpers import desk, week
+from tests.reports.helpers import refreshed_desk, week
 
 
 @pytest.fixture
 def data(app, clock):
-    made = desk(clock)
-    rollups.refresh()
-    from portal.extensions import db
-
-    db.session.commit()
-    return made
+    return refreshed_desk(clock)
 
 
 def values(report):

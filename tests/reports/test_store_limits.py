@@ -4,10 +4,10 @@ import pytest
 
 from portal.accounts import roles
 from portal.extensions import db
-from portal.reports import rollups, service
+from portal.reports import service
 from portal.reports.filters import parse_filters
 from tests.factories import make_agent
-from tests.reports.helpers import desk, week
+from tests.reports.helpers import refreshed_desk, week
 from tests.reports.test_views import WEEK, log_in
 
 UNKNOWN_STORE = "There is no such store; showing every store."
@@ -15,10 +15,7 @@ UNKNOWN_STORE = "There is no such store; showing every store."
 
 @pytest.fixture
 def data(app, clock):
-    made = desk(clock)
-    rollups.refresh()
-    db.session.commit()
-    return made
+    return refreshed_desk(clock)
 
 
 def lead_of(data, *stores, email="lead@example.com"):

@@ -6,19 +6,15 @@ import pytest
 
 from portal.accounts.models import Role
 from portal.extensions import db
-from portal.reports import rollups
 from tests.factories import PASSWORD, make_agent, make_user
-from tests.reports.helpers import desk
+from tests.reports.helpers import refreshed_desk
 
 WEEK = "period=custom&from=2026-11-09&to=2026-11-15"
 
 
 @pytest.fixture
 def data(app, clock):
-    made = desk(clock)
-    rollups.refresh()
-    db.session.commit()
-    return made
+    return refreshed_desk(clock)
 
 
 def log_in(client, user):

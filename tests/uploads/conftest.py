@@ -4,8 +4,7 @@ import uuid
 import boto3
 import pytest
 
-from portal.extensions import db
-from tests.conftest import free_port
+from tests.conftest import free_port, serve_in_context
 
 BUCKET = "comptoir-test"
 CREDENTIALS = {"S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": "test-key", "S3_SECRET_ACCESS_KEY": "test-secret"}
@@ -58,17 +57,4 @@ def s3_settings(endpoint: str, prefix: str) -> dict:
 @pytest.fixture
 def app(make_app, s3_server, bucket):
     """The usual test app, but STORAGE_BACKEND="s3" on the test's prefix of the moto bucket."""
-    app = make_app(**s3_settings(s3_server, bucket.prefix))
-
-    @app.before_request
-    def fresh_g():
-        # As in tests/conftest.py: requests share the test's app context, so each starts with an empty `g`.
-        from flask import g
-
-        for name in list(vars(g)):
-            delattr(g, name)
-
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield from serve_in_context(make_app(**s3_settings(s3_server, bucket.prefix)))
